@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactMethod(models.TextChoices):
+    """The four preferred contact methods of R-REG-3, in the order the form shows them."""
+
+    EMAIL_TEXT_APP = "email_text_app", _("Email, Text & App Notification")
+    EMAIL_TEXT = "email_text", _("Email & Text")
+    EMAIL_APP = "email_app", _("Email & App Notification")
+    EMAIL_ONLY = "email_only", _("Email Only")
+
+    @classmethod
+    def channels(cls, method: str) -> list[str]:
+        """Delivery channels for a method; email is always one of them (R-NOTIFY-1)."""
+        return {
+            cls.EMAIL_TEXT_APP: ["email", "sms", "push"],
+            cls.EMAIL_TEXT: ["email", "sms"],
+            cls.EMAIL_APP: ["email", "push"],
+            cls.EMAIL_ONLY: ["email"],
+        }[cls(method)]
+
+
+class DisplayOption(models.IntegerChoices):
+    """MLMS display option (R-ELIG-3)."""
+
+    ALL_STATES = 1, _("All contact data, all licensed states")
+    ALL_BUT_ADDRESS = 2, _("All but street address, all licensed states")
+    RESIDENT_STATE_ONLY = 3, _("All contact data, resident state only")
+    NO_DISPLAY = 4, _("No display (cannot take part)")
+
+
+class Agent(models.Model):
+    """An agent or broker, identified by NPN. Name, email and languages come from MLMS."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="agent"
+    )
+    npn = models.CharField(_("NPN"), max_length=10, unique=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    preferred_contact = models.CharField(
+        _("preferred contact method"),
+        max_length=20,
+        choices=ContactMethod.choices,
+        default=ContactMethod.EMAIL_TEXT_APP,
+    )
+    # The agent's ZIP and what it tells: where they are (distance) and their time zone.
+    zip_code = models.CharField(_("ZIP code"), max_length=5, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    county = models.CharField(max_length=100, blank=True)
+    zip_state = models.CharField(max_length=2, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
+    languages = models.JSONField(_("languages"), default=list, help_text=_("ISO 639-1 codes"))
+    display_option = models.PositiveSmallIntegerField(
+        _("MLMS display option"), choices=DisplayOption.choices, default=DisplayOption.ALL_STATES
+    )
+    resident_state = models.CharField(_("resident state"), max_length=2, blank=True)
+    hod_training_plan_year = models.PositiveSmallIntegerField(
+        _("Help On Demand training plan year"), null=True, blank=True
+    )
+    # States the agent deselected (R-ELIG-4): preferences default to every licensed state.
+    excluded_states = models.JSONField(_("deselected states"), default=list, blank=True)
+
+    registered_at = models.DateTimeField(_("sign-up completed"), null=True, blank=True)
+    cms_terms_accepted_at = models.DateTimeField(_("CMS terms accepted"), null=True, blank=True)
+    hod_terms_accepted_at = models.DateTimeField(_("HOD terms accepted"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspension_reason = models.CharField(_("suspension reason"), max_length=500, blank=True)
+
+    # Result of the last eligibility check (eligibility.services.refresh_agent).
+    eligible = models.BooleanField(_("eligible"), default=False)
+    ineligibility = models.JSONField(_("reasons not eligible"), default=list, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    # Tie-break of R-ROUTE-3: who has waited longest since their last offer.
+    last_offered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.npn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def registration_complete(self) -> bool:
+        """Signed up and accepted both terms (R-REG-6): only then may referrals be routed."""
+        return bool(self.registered_at and self.cms_terms_accepted_at and self.hod_terms_accepted_at)
+
+    @property
+    def channels(self) -> list[str]:
+        return ContactMethod.channels(self.preferred_contact)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.label or self.digest[:8]}"

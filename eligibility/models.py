@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketplaceModel(models.TextChoices):
+    FFM = "FFM", _("Federally-facilitated Marketplace")
+    SBM_FP = "SBM-FP", _("State-based Marketplace on the Federal Platform")
+
+
+class ServedState(models.Model):
+    """A state that uses HealthCare.gov in a plan year (R-ELIG-2): data, not code."""
+
+    plan_year = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=2)
+    model = models.CharField(max_length=6, choices=MarketplaceModel.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan_year", "state"], name="served_state_once")]
+        ordering = ["plan_year", "state"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_year} {self.state} ({self.model})"
+
+
+class FfmRegistration(models.Model):
+    """One NPN's row of the FFM Registration Completion List for a plan year."""
+
+    npn = models.CharField(max_length=10)
+    plan_year = models.PositiveSmallIntegerField()
+    individual_completed_on = models.DateField(null=True, blank=True)
+    individual_ended_on = models.DateField(null=True, blank=True)
+    # From the Termination List: terminated or suspended for the Individual Marketplace.
+    terminated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["npn", "plan_year"], name="ffm_registration_once")]
+
+    def __str__(self) -> str:
+        return f"{self.npn} {self.plan_year}"
+
+
+class License(models.Model):
+    """A state producer license (NIPR PDB), keyed by NPN so it may arrive before the agent."""
+
+    npn = models.CharField(max_length=10, db_index=True)
+    state = models.CharField(max_length=2)
+    number = models.CharField(max_length=40, blank=True)
+    resident = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    expires_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["npn", "state", "number"], name="license_once")]
+
+    def __str__(self) -> str:
+        return f"{self.npn} {self.state} {self.number}"
+
+
+class LineOfAuthority(models.Model):
+    """One line of authority of a license; the official text is kept beside its class."""
+
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="lines")
+    text = models.CharField(max_length=200)
+    code = models.CharField(max_length=20, blank=True)
+    active = models.BooleanField(default=True)
+    is_health = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Coverage(models.Model):
+    """Where and in which language an agent may be routed: the result of the eligibility
+    check, one row per (state, language), rebuilt by eligibility.services.refresh_agent.
+
+    Routing reads only this table to find candidates, so one indexed lookup replaces the
+    joins over registrations, licenses and preferences on the hot path.
+    """
+
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="coverage")
+    plan_year = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=2)
+    language = models.CharField(max_length=8)
+    # Copied from the agent's ZIP so that routing orders by distance without a join.
+    lat = models.FloatField()
+    lon = models.FloatField()
+    # The last day this row holds: the earliest of license expiry and registration end.
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "plan_year", "state", "language"], name="coverage_once")
+        ]
+        # Used by routing.candidates: every routing decision filters on these three.
+        indexes = [models.Index(fields=["plan_year", "state", "language"], name="coverage_lookup")]

@@ -1,0 +1,98 @@
+"""Re-check an agent's eligibility against the loaded data and rebuild their coverage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+
+from agents.models import Agent
+from eligibility import rules
+from eligibility.models import Coverage, FfmRegistration, License, ServedState
+
+
+def plan_year_at(now: datetime) -> int:
+    return rules.current_plan_year(now.date(), settings.HOD_PLAN_YEAR)
+
+
+def served_states(plan_year: int) -> set[str]:
+    return set(ServedState.objects.filter(plan_year=plan_year).values_list("state", flat=True))
+
+
+def license_facts(npn: str) -> list[rules.LicenseFacts]:
+    licenses = License.objects.filter(npn=npn).annotate(
+        health_lines=Count("lines", filter=Q(lines__active=True, lines__is_health=True))
+    )
+    return [
+        rules.LicenseFacts(state=lic.state, active=lic.active, expires_on=lic.expires_on, health_lines=lic.health_lines)
+        for lic in licenses
+    ]
+
+
+def evaluate_agent(agent: Agent, now: datetime) -> rules.Evaluation:
+    plan_year = plan_year_at(now)
+    reg = FfmRegistration.objects.filter(npn=agent.npn, plan_year=plan_year).first()
+    registration = (
+        rules.RegistrationFacts(reg.individual_completed_on, reg.individual_ended_on, reg.terminated_on)
+        if reg
+        else None
+    )
+    evaluation = rules.evaluate(
+        today=now.date(),
+        plan_year=plan_year,
+        served_states=served_states(plan_year),
+        registration=registration,
+        hod_training_plan_year=agent.hod_training_plan_year,
+        display_option=agent.display_option,
+        resident_state=agent.resident_state,
+        languages=agent.languages,
+        excluded_states=agent.excluded_states,
+        licenses=license_facts(agent.npn),
+    )
+    if not agent.registration_complete:
+        evaluation.reasons.append("registration_incomplete")
+    if agent.suspended_at is not None:
+        evaluation.reasons.append("suspended")
+    if agent.lat is None or agent.lon is None:
+        evaluation.reasons.append("no_location")
+    return evaluation
+
+
+@transaction.atomic
+def refresh_agent(agent: Agent, now: datetime) -> rules.Evaluation:
+    """Store the agent's eligibility and rebuild the coverage rows routing reads.
+
+    An agent with any reason gets no coverage at all, so routing stops offering to them at
+    the moment this commits (R-ELIG-6).
+    """
+    evaluation = evaluate_agent(agent, now)
+    plan_year = plan_year_at(now)
+    agent.eligible = evaluation.eligible
+    agent.ineligibility = evaluation.reasons
+    agent.checked_at = now
+    agent.save(update_fields=["eligible", "ineligibility", "checked_at"])
+    Coverage.objects.filter(agent=agent).delete()
+    if evaluation.eligible and agent.lat is not None and agent.lon is not None:
+        Coverage.objects.bulk_create(
+            Coverage(
+                agent=agent,
+                plan_year=plan_year,
+                state=state,
+                language=language,
+                lat=agent.lat,
+                lon=agent.lon,
+                valid_until=until,
+            )
+            for state, until in sorted(evaluation.states.items())
+            for language in sorted(set(agent.languages))
+        )
+    return evaluation
+
+
+def licensed_served_states(agent: Agent, now: datetime) -> list[str]:
+    """The states an agent could choose in their preferences (R-ELIG-4, R-PORTAL-3)."""
+    licensed = rules.health_licensed_states(license_facts(agent.npn), now.date())
+    served = served_states(plan_year_at(now))
+    return sorted(state for state in licensed if state in served)

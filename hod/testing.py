@@ -1,0 +1,93 @@
+"""A small named cast for tests (STYLE §14): Carmen in Phoenix asks for help; Ana in
+Phoenix and Diego in Tucson speak Spanish and are licensed in AZ; Bob is licensed only
+in TX."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+
+from agents.models import Agent, ContactMethod
+from availability.models import Schedule
+from eligibility.models import FfmRegistration, License, LineOfAuthority
+from eligibility.services import refresh_agent
+from geo.zips import lookup
+
+PLAN_YEAR = 2027
+# Monday 2026-11-23, 10:00 in Phoenix (UTC-7 all year: Arizona keeps no daylight saving).
+WEEKDAY_MORNING = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+ALWAYS = [{"on": True, "start": "00:00", "end": "24:00"} for _ in range(7)]
+
+_npn = iter(range(10_000_001, 99_999_999))
+
+
+def make_agent(
+    first_name: str,
+    *,
+    zip_code: str = "85004",
+    languages: Iterable[str] = ("en",),
+    states: Iterable[str] = ("AZ",),
+    weekly: list[dict[str, object]] | None = None,
+    contact: str = ContactMethod.EMAIL_TEXT_APP,
+    registered: bool = True,
+    training_year: int | None = PLAN_YEAR,
+    display_option: int = 1,
+    loa: str = "Accident and Health or Sickness",
+    license_expires: date | None = date(2028, 12, 31),
+    now: datetime = WEEKDAY_MORNING,
+    **fields: object,
+) -> Agent:
+    place = lookup(zip_code)
+    npn = str(next(_npn))
+    agent = Agent.objects.create(
+        npn=npn,
+        first_name=first_name,
+        last_name="Tester",
+        email=f"{first_name.lower()}.{npn}@agents.example",
+        phone="+16025550100",
+        preferred_contact=contact,
+        zip_code=zip_code,
+        city=place.city,
+        county=place.county,
+        zip_state=place.state,
+        lat=place.lat,
+        lon=place.lon,
+        time_zone=place.time_zone,
+        languages=list(languages),
+        display_option=display_option,
+        resident_state=place.state,
+        hod_training_plan_year=training_year,
+        registered_at=now if registered else None,
+        cms_terms_accepted_at=now if registered else None,
+        hod_terms_accepted_at=now if registered else None,
+        **fields,
+    )
+    FfmRegistration.objects.create(npn=npn, plan_year=PLAN_YEAR, individual_completed_on=date(2026, 9, 1))
+    for state in states:
+        lic = License.objects.create(npn=npn, state=state, number=f"{state}-{npn}", expires_on=license_expires)
+        LineOfAuthority.objects.create(license=lic, text=loa, is_health=_is_health(loa))
+    Schedule.objects.create(agent=agent, weekly=weekly or ALWAYS)
+    refresh_agent(agent, now)
+    agent.refresh_from_db()
+    return agent
+
+
+def _is_health(text: str) -> bool:
+    from eligibility.rules import is_health_line
+
+    return is_health_line(text)
+
+
+def consumer(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "first_name": "Carmen",
+        "last_name": "Ruiz",
+        "phone": "602-555-0134",
+        "email": "carmen@example.com",
+        "zip_code": "85004",
+        "language": "es",
+        "consent": True,
+    }
+    data.update(overrides)
+    return data

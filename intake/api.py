@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema
+
+from intake.services import request_form, submit
+
+router = Router(tags=["intake"])
+
+
+class ConsumerRequestIn(Schema):
+    first_name: str
+    last_name: str
+    phone: str
+    email: str = ""
+    zip_code: str
+    language: str = "en"
+    consent: bool
+
+
+class ReceivedOut(Schema):
+    id: str
+    status: str
+    location: str
+
+
+class ErrorsOut(Schema):
+    errors: dict[str, list[str]]
+
+
+@router.post(
+    "",
+    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut},
+    summary="Ask to be contacted (Get Contacted)",
+    auth=None,
+)
+def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> tuple[int, dict[str, str]] | HttpResponse:
+    """Store the consumer's request and offer it to the first agent before answering.
+
+    Send an `Idempotency-Key` header: a retry with the same key returns the first answer
+    (200) and never creates a second referral.
+    """
+    now = timezone.now()
+    key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
+    form = request_form(payload.dict(), now)
+    if not form.is_valid():
+        return 400, {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}}  # type: ignore[return-value]
+    referral, created = submit(form, now, idempotency_key=key)
+    body = {"id": str(referral.public_id), "status": referral.status, "location": referral.location_label}
+    return (201 if created else 200), body

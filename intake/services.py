@@ -1,0 +1,61 @@
+"""Take a consumer's request: store it and make its first offer in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from eligibility.services import plan_year_at, served_states
+from geo.zips import Place
+from intake.forms import ConsumerRequestForm
+from referrals.events import record
+from referrals.models import Referral
+from routing.actions import route
+
+
+def request_form(data: dict[str, object] | None, now: datetime) -> ConsumerRequestForm:
+    return ConsumerRequestForm(data, served_states=served_states(plan_year_at(now)))
+
+
+def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | None = None) -> tuple[Referral, bool]:
+    """Store a valid request and route it. Returns the referral and whether it is new.
+
+    A retry with the same Idempotency-Key returns the referral of the first call and
+    creates nothing (two concurrent retries race on the unique key; the loser reads).
+    """
+    if idempotency_key:
+        existing = Referral.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    data = form.cleaned_data
+    place: Place = form.place  # type: ignore[assignment]
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+                email=data["email"],
+                zip_code=place.zip_code,
+                city=place.city,
+                county=place.county,
+                state=place.state,
+                lat=place.lat,
+                lon=place.lon,
+                language=data["language"],
+                consent_at=now,
+                plan_year=plan_year_at(now),
+                created_at=now,
+                idempotency_key=idempotency_key or None,
+            )
+            record("received", at=now, actor="consumer", referral=referral, language=referral.language)
+            route(referral, now)
+    except IntegrityError:
+        if idempotency_key:
+            existing = Referral.objects.filter(idempotency_key=idempotency_key).first()
+            if existing:
+                return existing, False
+        raise
+    referral.refresh_from_db()
+    return referral, True

@@ -1,0 +1,88 @@
+"""Deliver due outbox messages: claim, send outside any transaction, record (R-NOTIFY-3).
+
+A claim moves the message's due time forward by a lease before sending. If the process
+dies between sending and recording, the lease runs out and the message is sent again:
+at most one duplicate, never a loss.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils.module_loading import import_string
+
+from notifications.channels.base import BaseChannel, DeliveryError
+from notifications.models import Attempt, Message, MessageState
+from notifications.rendering import render
+from referrals.models import Outcome
+
+logger = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+
+
+@cache
+def channel(name: str) -> BaseChannel:
+    backend: BaseChannel = import_string(settings.HOD_CHANNELS[name])()
+    return backend
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential back-off with full jitter: base · 2^(n-1), scaled by a random 0.5–1."""
+    base = settings.HOD_DELIVERY_BACKOFF_SECONDS * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=min(base, 3600) * random.uniform(0.5, 1.0))  # noqa: S311 - not for security
+
+
+def _claim(now: datetime, limit: int) -> list[Message]:
+    with transaction.atomic():
+        due = Message.objects.filter(state=MessageState.QUEUED, due_at__lte=now).order_by("due_at")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        batch = list(due.select_related("offer", "agent")[:limit])
+        over = [m.pk for m in batch if m.offer is not None and m.offer.outcome != Outcome.PENDING]
+        # A notice about an offer that is already over is not sent.
+        Message.objects.filter(pk__in=over).update(state=MessageState.CANCELLED)
+        batch = [m for m in batch if m.pk not in over]
+        Message.objects.filter(pk__in=[m.pk for m in batch]).update(
+            due_at=now + LEASE, attempts=F("attempts") + 1
+        )
+    return batch
+
+
+def _record(message: Message, now: datetime, error: DeliveryError | None, duration_ms: int) -> None:
+    attempts = message.attempts + 1
+    Attempt.objects.create(
+        message=message, at=now, ok=error is None, error=str(error or "")[:500], duration_ms=duration_ms
+    )
+    if error is None:
+        Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=now, last_error="")
+        return
+    logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, error)
+    if error.permanent or attempts >= settings.HOD_DELIVERY_MAX_ATTEMPTS:
+        Message.objects.filter(pk=message.pk).update(state=MessageState.FAILED, last_error=str(error)[:500])
+        return
+    Message.objects.filter(pk=message.pk).update(due_at=now + backoff(attempts), last_error=str(error)[:500])
+
+
+def deliver_due(now: datetime, *, limit: int | None = None) -> int:
+    """Dispatcher unit: send up to `limit` due messages. Returns how many were tried."""
+    batch = _claim(now, limit or settings.HOD_DISPATCH_BATCH)
+    for message in batch:
+        started = time.monotonic()
+        error: DeliveryError | None = None
+        try:
+            time_zone = message.agent.time_zone if message.agent else "America/New_York"
+            channel(message.channel).send(render(message, time_zone))
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:  # a bug or an unexpected provider answer: retry, and say so
+            logger.exception("unexpected error delivering message %s", message.pk)
+            error = DeliveryError(f"{type(exc).__name__}: {exc}")
+        _record(message, now, error, int((time.monotonic() - started) * 1000))
+    return len(batch)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    PUSH = "push", _("App notification")
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Message(models.Model):
+    """The outbox: one message to one address on one channel, written in the same
+    transaction as the state change that causes it, delivered later by the dispatcher."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    template = models.CharField(max_length=60)
+    language = models.CharField(max_length=8, default="en")
+    data = models.JSONField(default=dict)
+    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey("referrals.Offer", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.QUEUED)
+    due_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Used by notifications.delivery.deliver_due: the dispatcher's delivery loop.
+            models.Index(fields=["due_at"], name="message_due", condition=Q(state="queued")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}: {self.template} ({self.state})"
+
+
+class Attempt(models.Model):
+    """One delivery attempt and what came of it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="delivery_attempts")
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)

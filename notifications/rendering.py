@@ -1,0 +1,37 @@
+"""Build a message once, render it per channel, in the recipient's language (STYLE §8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from lib.languages import language_name
+from notifications.channels.base import Rendered
+from notifications.models import Message
+
+SUBJECTS = {
+    "offer": lambda: _("New Help On Demand referral"),
+    "safety_net": lambda: _("A consumer needs help: first to accept receives the referral"),
+}
+
+
+def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
+    with translation.override(message.language):
+        data = dict(message.data)
+        if data.get("expires_at"):
+            expires = datetime.fromisoformat(str(data["expires_at"])).astimezone(ZoneInfo(time_zone))
+            data["expires"] = date_format(expires, "TIME_FORMAT") + expires.strftime(" %Z")
+        if data.get("language"):
+            data["language_name"] = language_name(str(data["language"]))
+        body = render_to_string(f"notifications/{message.template}.txt", data).strip()
+        subject = str(SUBJECTS[message.template]())
+    if message.channel != "email":
+        # Texts and pushes are short: the first sentence and the link.
+        lines = body.splitlines()
+        body = f"{subject}: {lines[0]}\n{lines[-1]}"
+    return Rendered(channel=message.channel, to=message.to, subject=subject, body=body)

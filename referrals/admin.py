@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from referrals.events import record
+from referrals.models import Event, Offer, Referral
+from routing.explain import explain
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    fields = ("agent", "kind", "rank", "distance_miles", "offered_at", "expires_at", "outcome", "decided_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    # The list shows no personal data; opening a referral does, and is audited (R-SEC-1).
+    list_display = ("public_id", "location_label", "language", "status", "created_at", "accepted_by")
+    list_filter = ("status", "state", "language")
+    readonly_fields = [f.name for f in Referral._meta.fields] + ["explanation"]
+    inlines = [OfferInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("Routing explanation"))
+    def explanation(self, obj: Referral) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(explain(obj), indent=2, ensure_ascii=False))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+        referral = Referral.objects.filter(pk=object_id).first()
+        if referral is not None:
+            record("personal_data_viewed", at=timezone.now(), actor=f"operator:{request.user.pk}", referral=referral)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ("at", "kind", "actor", "referral", "agent")
+    list_filter = ("kind",)
+    readonly_fields = ("at", "kind", "actor", "referral", "offer", "agent", "data")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    """A referral's lifecycle. The first three belong to routing; the rest to the agent."""
+
+    OFFERED = "offered", _("Pending")
+    SAFETY_NET = "safety_net", _("Safety net")
+    UNSERVED = "unserved", _("Unserved")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In Progress")
+    NOT_GOOD = "not_good", _("Not a Good Referral")
+    COMPLETED = "completed", _("Referral Completed")
+
+
+OPEN_STATUSES = (Status.OFFERED, Status.SAFETY_NET)
+# Statuses an accepting agent may set, and the ones that are theirs at all.
+AGENT_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS, Status.NOT_GOOD, Status.COMPLETED)
+
+
+class Completion(models.TextChoices):
+    QHP = "qhp", _("Selected a Marketplace QHP")
+    MEDICAID = "medicaid", _("Referred to Medicaid")
+    NAVIGATOR = "navigator", _("Referred to Navigator/Assister")
+    OTHER = "other", _("Other")
+
+
+class NotGoodReason(models.TextChoices):
+    WRONG_CONTACT = "wrong_contact", _("Wrong contact information")
+    HAS_AGENT = "has_agent", _("Already has an agent")
+    UNREACHABLE = "unreachable", _("Unreachable after three attempts")
+
+
+class Referral(models.Model):
+    """A consumer's request to be contacted, with its location and lifecycle."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Personal data: shown only to the accepting agent (R-SEC-1).
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=20)
+    email = models.EmailField(blank=True)
+    # Location: the only thing agents see before they accept (R-ROUTE-5).
+    zip_code = models.CharField(max_length=5)
+    city = models.CharField(max_length=100)
+    county = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    language = models.CharField(max_length=8)
+    consent_at = models.DateTimeField()
+    plan_year = models.PositiveSmallIntegerField()
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFERED)
+    completion = models.CharField(max_length=20, choices=Completion.choices, blank=True)
+    not_good_reason = models.CharField(max_length=20, choices=NotGoodReason.choices, blank=True)
+    accepted_by = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_referrals"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    safety_net_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        indexes = [
+            # Used by the dispatcher's close_stale_safety_net loop.
+            models.Index(
+                fields=["safety_net_at"], name="referral_in_safety_net", condition=Q(status="safety_net")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk} ({self.location_label})"
+
+    @property
+    def location_label(self) -> str:
+        return ", ".join(part for part in (self.city, self.county, self.state) if part)
+
+
+class OfferKind(models.TextChoices):
+    DIRECT = "direct", _("Direct")
+    SAFETY_NET = "safety_net", _("Safety net")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Missed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    TAKEN = "taken", _("Taken by another agent")
+
+
+class Offer(models.Model):
+    """One agent's chance at one referral: 15 minutes for a direct offer; until somebody
+    wins for a safety-net offer."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers")
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="offers")
+    kind = models.CharField(max_length=12, choices=OfferKind.choices, default=OfferKind.DIRECT)
+    offered_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rank = models.PositiveIntegerField(default=0)
+    distance_miles = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # The database, not only the code, forbids two winners for one referral.
+            models.UniqueConstraint(
+                fields=["referral"], condition=Q(outcome="accepted"), name="one_accepted_offer_per_referral"
+            ),
+            # One direct offer holds a referral at a time (R-ROUTE-4).
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(outcome="pending", kind="direct"),
+                name="one_pending_direct_offer_per_referral",
+            ),
+            # Never offer the same referral to the same agent twice in the same way.
+            models.UniqueConstraint(fields=["referral", "agent", "kind"], name="offer_once_per_agent"),
+        ]
+        indexes = [
+            # Used by routing.expiry.expire_due_offers: the dispatcher's most frequent query.
+            models.Index(fields=["expires_at"], name="offer_due", condition=Q(outcome="pending")),
+            models.Index(fields=["agent", "offered_at"], name="offer_by_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk} of referral {self.referral_id} to agent {self.agent_id}"
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+
+class Event(models.Model):
+    """Append-only record of every state change and every view of personal data."""
+
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=40)
+    actor = models.CharField(max_length=80)
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["referral", "at"], name="event_by_referral")]
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} by {self.actor}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("events are append-only")

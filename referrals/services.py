@@ -1,0 +1,120 @@
+"""What an agent does with referrals they accepted, and how they are shown to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent
+from referrals.events import actor_for_agent, record
+from referrals.models import Completion, NotGoodReason, Offer, Outcome, Referral, Status
+
+# How an offer reads in the agent's list (R-PORTAL-2, R-MISS-3).
+LIST_STATUSES = {
+    "pending": _("Pending"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "in_progress": _("In Progress"),
+    "not_good": _("Not a Good Referral"),
+    "completed": _("Referral Completed"),
+    "missed": _("Missed"),
+    "taken": _("Taken by another agent"),
+    "withdrawn": _("Withdrawn"),
+}
+SETTABLE = (Status.IN_PROGRESS, Status.NOT_GOOD, Status.COMPLETED)
+
+
+class StatusError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def list_status(offer: Offer) -> str:
+    if offer.outcome == Outcome.ACCEPTED:
+        return str(offer.referral.status)
+    return {
+        Outcome.PENDING: "pending",
+        Outcome.REJECTED: "rejected",
+        Outcome.EXPIRED: "missed",
+        Outcome.TAKEN: "taken",
+        Outcome.WITHDRAWN: "withdrawn",
+    }[Outcome(offer.outcome)]
+
+
+def shows_consumer(offer: Offer, agent: Agent) -> bool:
+    """Personal data only for the agent who accepted (R-SEC-1), on their winning offer."""
+    return offer.outcome == Outcome.ACCEPTED and offer.referral.accepted_by_id == agent.pk
+
+
+@dataclass
+class Search:
+    status: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    time_zone: str = "America/New_York"
+
+
+def offers_for(agent: Agent, search: Search) -> QuerySet[Offer]:
+    offers = Offer.objects.filter(agent=agent).select_related("referral").order_by("-offered_at", "-pk")
+    zone = ZoneInfo(search.time_zone)
+    if search.date_from:
+        offers = offers.filter(offered_at__gte=datetime.combine(search.date_from, time(0), tzinfo=zone))
+    if search.date_to:
+        end = datetime.combine(search.date_to + timedelta(days=1), time(0), tzinfo=zone)
+        offers = offers.filter(offered_at__lt=end)
+    if search.first_name or search.last_name:
+        # Names can only match referrals this agent accepted: searching never probes others.
+        offers = offers.filter(outcome=Outcome.ACCEPTED, referral__accepted_by=agent)
+        if search.first_name:
+            offers = offers.filter(referral__first_name__icontains=search.first_name)
+        if search.last_name:
+            offers = offers.filter(referral__last_name__icontains=search.last_name)
+    status = search.status
+    if status == "pending":
+        offers = offers.filter(outcome=Outcome.PENDING)
+    elif status == "rejected":
+        offers = offers.filter(outcome=Outcome.REJECTED)
+    elif status == "missed":
+        offers = offers.filter(outcome=Outcome.EXPIRED)
+    elif status in {"taken", "withdrawn"}:
+        offers = offers.filter(outcome=status)
+    elif status in {s.value for s in (Status.ACCEPTED, *SETTABLE)}:
+        offers = offers.filter(Q(outcome=Outcome.ACCEPTED) & Q(referral__status=status))
+    return offers
+
+
+@transaction.atomic
+def set_status(referral: Referral, agent: Agent, status: str, now: datetime, *, completion: str = "", reason: str = "") -> Referral:
+    """Move an accepted referral on (R-STATUS). Only the accepting agent may."""
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.accepted_by_id != agent.pk:
+        raise StatusError("referral", str(_("Only the agent who accepted this referral can change its status.")))
+    if status not in {s.value for s in SETTABLE}:
+        raise StatusError("status", str(_("Choose In Progress, Not a Good Referral or Referral Completed.")))
+    if status == Status.COMPLETED and completion not in Completion.values:
+        raise StatusError("completion", str(_("Choose how the referral was completed.")))
+    if status == Status.NOT_GOOD and reason not in NotGoodReason.values:
+        raise StatusError("reason", str(_("Choose why this is not a good referral.")))
+    locked.status = status
+    locked.completion = completion if status == Status.COMPLETED else ""
+    locked.not_good_reason = reason if status == Status.NOT_GOOD else ""
+    locked.save(update_fields=["status", "completion", "not_good_reason"])
+    record(
+        "status_changed",
+        at=now,
+        actor=actor_for_agent(agent.pk),
+        referral=locked,
+        agent_id=agent.pk,
+        status=status,
+        completion=locked.completion,
+        reason=locked.not_good_reason,
+    )
+    return locked

@@ -1,0 +1,238 @@
+"""Routing workflows: offer, accept, reject, expire, safety net, close (R-ROUTE-4…8).
+
+Concurrency rules (docs/concurrency.md): every change to a referral or its offers happens
+inside a transaction that first locks the referral row; offers are then changed with
+conditional UPDATEs whose row count says who won. Nothing here touches the network: the
+messages to send are written to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from agents.models import Agent
+from eligibility.services import plan_year_at
+from notifications import outbox
+from referrals.events import SYSTEM, actor_for_agent, record
+from referrals.models import OPEN_STATUSES, Offer, OfferKind, Outcome, Referral, Status
+from routing.candidates import Candidate, next_candidate, safety_net_recipients
+
+logger = logging.getLogger(__name__)
+
+
+class Result(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TAKEN = "taken"  # somebody else accepted first
+    EXPIRED = "expired"  # the 15 minutes are over
+    DECIDED = "decided"  # this offer was already accepted, rejected or withdrawn
+    NOT_FOUND = "not_found"  # no such offer for this agent
+
+
+def offer_window() -> timedelta:
+    return timedelta(minutes=settings.HOD_OFFER_MINUTES)
+
+
+def lock_referral(referral_id: int, *, skip_locked: bool = False) -> Referral | None:
+    """Lock the referral row for this transaction (a no-op on SQLite, whose IMMEDIATE
+    transactions already hold the database's write lock)."""
+    rows = Referral.objects.select_for_update(skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked)
+    return rows.filter(pk=referral_id).first()
+
+
+def route(referral: Referral, now: datetime, *, actor: str = SYSTEM) -> Offer | None:
+    """Offer a locked, open referral to the next candidate, or escalate to the safety net."""
+    decision = next_candidate(referral, plan_year_at(now), now)
+    rank = Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).count() + 1
+    record(
+        "routed",
+        at=now,
+        actor=actor,
+        referral=referral,
+        examined=decision.examined,
+        passed_over=decision.passed_over,
+        chosen=decision.chosen.agent_id if decision.chosen else None,
+        miles=round(decision.chosen.distance, 1) if decision.chosen else None,
+    )
+    if decision.chosen is None:
+        escalate_to_safety_net(referral, now)
+        return None
+    return _offer(referral, decision.chosen, rank, now)
+
+
+def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
+    offer = Offer.objects.create(
+        referral=referral,
+        agent_id=candidate.agent_id,
+        kind=OfferKind.DIRECT,
+        offered_at=now,
+        expires_at=now + offer_window(),
+        rank=rank,
+        distance_miles=round(candidate.distance, 2),
+    )
+    Agent.objects.filter(pk=candidate.agent_id).update(last_offered_at=now)
+    if referral.status != Status.OFFERED:
+        referral.status = Status.OFFERED
+        referral.save(update_fields=["status"])
+    record("offered", at=now, referral=referral, offer=offer, agent_id=candidate.agent_id, rank=rank)
+    agent = Agent.objects.get(pk=candidate.agent_id)
+    outbox.offer_notices(offer, agent, referral, now)
+    return offer
+
+
+def escalate_to_safety_net(referral: Referral, now: datetime) -> int:
+    """No candidate left: email every registered agent licensed in the state (R-ROUTE-7)."""
+    referral.status = Status.SAFETY_NET
+    referral.safety_net_at = now
+    referral.save(update_fields=["status", "safety_net_at"])
+    recipients = list(safety_net_recipients(referral, plan_year_at(now), now).values_list("agent_id", "agent__email"))
+    Offer.objects.bulk_create(
+        [
+            Offer(referral=referral, agent_id=agent_id, kind=OfferKind.SAFETY_NET, offered_at=now)
+            for agent_id, _ in recipients
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    offer_ids = dict(
+        Offer.objects.filter(referral=referral, kind=OfferKind.SAFETY_NET).values_list("agent_id", "id")
+    )
+    sent = outbox.safety_net_notices(
+        referral, ((agent_id, email, offer_ids[agent_id]) for agent_id, email in recipients), now
+    )
+    record("safety_net", at=now, referral=referral, recipients=sent)
+    return sent
+
+
+def _finish_accept(referral: Referral, offer: Offer, agent: Agent, now: datetime) -> None:
+    Referral.objects.filter(pk=referral.pk).update(status=Status.ACCEPTED, accepted_by=agent, accepted_at=now)
+    others = Offer.objects.filter(referral=referral, outcome=Outcome.PENDING).exclude(pk=offer.pk)
+    others.update(outcome=Outcome.TAKEN, decided_at=now)
+    outbox.cancel_for_referral(referral, keep_offer_id=offer.pk)
+    record("accepted", at=now, actor=actor_for_agent(agent.pk), referral=referral, offer=offer, agent_id=agent.pk)
+
+
+@transaction.atomic
+def accept(offer_id: int, agent: Agent, now: datetime) -> Result:
+    """The agent takes the referral. Exactly one agent can ever win (R-ROUTE-7)."""
+    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
+    if offer is None:
+        return Result.NOT_FOUND
+    referral = lock_referral(offer.referral_id)
+    assert referral is not None  # noqa: S101 - the offer's foreign key guarantees it
+    if referral.status not in OPEN_STATUSES:
+        return Result.TAKEN if referral.accepted_by_id not in (None, agent.pk) else Result.DECIDED
+    pending = Offer.objects.filter(pk=offer.pk, outcome=Outcome.PENDING)
+    if offer.kind == OfferKind.DIRECT:
+        if offer.is_expired(now):
+            _expire(referral, offer, now)
+            return Result.EXPIRED
+        pending = pending.filter(expires_at__gt=now)
+    if pending.update(outcome=Outcome.ACCEPTED, decided_at=now) != 1:
+        return Result.DECIDED
+    _finish_accept(referral, offer, agent, now)
+    return Result.ACCEPTED
+
+
+@transaction.atomic
+def reject(offer_id: int, agent: Agent, now: datetime) -> Result:
+    """The agent passes; never penalised, and the consumer moves on at once (R-ROUTE-6)."""
+    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
+    if offer is None:
+        return Result.NOT_FOUND
+    referral = lock_referral(offer.referral_id)
+    assert referral is not None  # noqa: S101
+    if offer.kind == OfferKind.DIRECT and offer.is_expired(now):
+        _expire(referral, offer, now)
+        return Result.EXPIRED
+    if Offer.objects.filter(pk=offer.pk, outcome=Outcome.PENDING).update(outcome=Outcome.REJECTED, decided_at=now) != 1:
+        return Result.DECIDED
+    record("rejected", at=now, actor=actor_for_agent(agent.pk), referral=referral, offer=offer, agent_id=agent.pk)
+    if offer.kind == OfferKind.DIRECT and referral.status == Status.OFFERED:
+        route(referral, now)
+    return Result.REJECTED
+
+
+def _expire(referral: Referral, offer: Offer, now: datetime) -> bool:
+    """Mark a due direct offer missed (R-MISS-1) and route the referral on."""
+    updated = Offer.objects.filter(
+        pk=offer.pk, outcome=Outcome.PENDING, kind=OfferKind.DIRECT, expires_at__lte=now
+    ).update(outcome=Outcome.EXPIRED, decided_at=now)
+    if updated != 1:
+        return False
+    outbox.cancel_for_referral(referral)
+    record("missed", at=now, referral=referral, offer=offer, agent_id=offer.agent_id)
+    if referral.status == Status.OFFERED:
+        route(referral, now)
+    return True
+
+
+def expire_due_offers(
+    now: datetime, *, limit: int | None = None, skip: frozenset[int] = frozenset(), failed: list[int] | None = None
+) -> int:
+    """Dispatcher unit: expire up to `limit` due offers, routing each referral on.
+
+    1. Claim the referrals whose direct offer is due, skipping rows another dispatcher
+       holds (PostgreSQL: FOR UPDATE SKIP LOCKED), in one short transaction.
+    2. Expire and re-route each one inside a savepoint, so one bad row cannot undo the
+       batch; its id is appended to `failed` so the dispatcher can back off from it.
+    Returns how many offers were expired; a full batch means there may be more.
+    """
+    limit = limit or settings.HOD_DISPATCH_BATCH
+    done = 0
+    with transaction.atomic():
+        due = (
+            Offer.objects.filter(outcome=Outcome.PENDING, kind=OfferKind.DIRECT, expires_at__lte=now)
+            .exclude(referral_id__in=skip)
+            .order_by("expires_at")
+            .values_list("referral_id", flat=True)[:limit]
+        )
+        claimed = Referral.objects.filter(pk__in=list(due)).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            claimed = claimed.select_for_update(skip_locked=True)
+        for referral in claimed:
+            offer = Offer.objects.filter(
+                referral=referral, outcome=Outcome.PENDING, kind=OfferKind.DIRECT, expires_at__lte=now
+            ).first()
+            if offer is None:
+                continue
+            try:
+                with transaction.atomic():
+                    done += _expire(referral, offer, now)
+            except Exception:
+                logger.exception("could not expire the offer of referral %s", referral.pk)
+                if failed is not None:
+                    failed.append(referral.pk)
+    return done
+
+
+def close_stale_safety_net(now: datetime, *, limit: int | None = None) -> int:
+    """Dispatcher unit: close referrals nobody accepted in time as unserved (R-ROUTE-8)."""
+    limit = limit or settings.HOD_DISPATCH_BATCH
+    cutoff = now - timedelta(hours=settings.HOD_SAFETY_NET_HOURS)
+    ids = list(
+        Referral.objects.filter(status=Status.SAFETY_NET, safety_net_at__lte=cutoff)
+        .order_by("safety_net_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    closed = 0
+    for referral_id in ids:
+        with transaction.atomic():
+            referral = lock_referral(referral_id, skip_locked=True)
+            if referral is None or referral.status != Status.SAFETY_NET:
+                continue
+            referral.status = Status.UNSERVED
+            referral.closed_at = now
+            referral.save(update_fields=["status", "closed_at"])
+            Offer.objects.filter(referral=referral, outcome=Outcome.PENDING).update(
+                outcome=Outcome.WITHDRAWN, decided_at=now
+            )
+            outbox.cancel_for_referral(referral)
+            record("unserved", at=now, referral=referral, hours=settings.HOD_SAFETY_NET_HOURS)
+            closed += 1
+    return closed

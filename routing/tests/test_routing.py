@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from availability.models import OutOfOffice
+from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from intake.services import request_form, submit
+from notifications.models import Message
+from referrals.models import Event, Offer, Outcome, Referral, Status
+from routing import actions
+from routing.dispatcher import Dispatcher
+
+pytestmark = pytest.mark.django_db
+NOW = WEEKDAY_MORNING
+
+
+def intake(now=NOW, **overrides) -> Referral:
+    form = request_form(consumer(**overrides), now)
+    assert form.is_valid(), form.errors
+    referral, created = submit(form, now)
+    assert created
+    return referral
+
+
+def pending_offer(referral: Referral) -> Offer:
+    return Offer.objects.get(referral=referral, outcome=Outcome.PENDING, kind="direct")
+
+
+def test_it_offers_the_nearest_spanish_speaker():
+    make_agent("Diego", zip_code="85701", languages=["es"])  # Tucson, ~106 miles
+    ana = make_agent("Ana", zip_code="85003", languages=["en", "es"])  # Phoenix
+    make_agent("Emma", zip_code="85004", languages=["en"])  # next door, English only
+    make_agent("Bob", zip_code="85004", languages=["es"], states=["TX"])  # not licensed in AZ
+    referral = intake()
+    offer = pending_offer(referral)
+    assert offer.agent == ana
+    assert offer.expires_at == NOW + timedelta(minutes=15)
+    assert referral.status == Status.OFFERED
+
+
+def test_a_tie_in_distance_goes_to_who_waited_longest():
+    first = make_agent("First", zip_code="85003", languages=["es"], last_offered_at=NOW - timedelta(hours=1))
+    second = make_agent("Second", zip_code="85003", languages=["es"], last_offered_at=NOW - timedelta(hours=3))
+    assert pending_offer(intake()).agent == second
+    # Second was just offered, so the next consumer goes to First.
+    assert pending_offer(intake(phone="602-555-0199")).agent == first
+
+
+def test_reject_hands_the_consumer_to_the_next_agent_at_once():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    referral = intake()
+    assert actions.reject(pending_offer(referral).pk, ana, NOW + timedelta(minutes=1)) == actions.Result.REJECTED
+    nxt = pending_offer(referral)
+    assert nxt.agent == diego
+    assert nxt.rank == 2
+    assert nxt.expires_at == NOW + timedelta(minutes=16)
+
+
+def test_an_offer_can_be_accepted_at_14_59_but_not_at_15_00():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    referral = intake()
+    offer = pending_offer(referral)
+    assert actions.accept(offer.pk, ana, NOW + timedelta(minutes=14, seconds=59)) == actions.Result.ACCEPTED
+    referral.refresh_from_db()
+    assert referral.status == Status.ACCEPTED
+    assert referral.accepted_by == ana
+
+    late = intake(phone="602-555-0199")
+    late_offer = pending_offer(late)
+    assert actions.accept(late_offer.pk, ana, NOW + timedelta(minutes=15)) == actions.Result.EXPIRED
+    late_offer.refresh_from_db()
+    assert late_offer.outcome == Outcome.EXPIRED
+
+
+def test_the_dispatcher_expires_at_15_00_not_before_and_routes_on():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    referral = intake()
+    offer = pending_offer(referral)
+    Dispatcher(clock=lambda: NOW + timedelta(minutes=14, seconds=59)).run_once()
+    offer.refresh_from_db()
+    assert offer.outcome == Outcome.PENDING
+    Dispatcher(clock=lambda: NOW + timedelta(minutes=15)).run_once()
+    offer.refresh_from_db()
+    assert offer.outcome == Outcome.EXPIRED
+    assert pending_offer(referral).agent == diego
+    assert Event.objects.filter(kind="missed", agent_id=ana.pk).count() == 1
+
+
+def test_an_agent_is_never_offered_the_same_referral_twice():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    referral = intake()
+    actions.reject(pending_offer(referral).pk, ana, NOW)
+    referral.refresh_from_db()
+    assert referral.status == Status.SAFETY_NET
+    assert Offer.objects.filter(referral=referral, agent=ana, kind="direct").count() == 1
+
+
+def test_unavailable_agents_are_passed_over_with_the_reason():
+    make_agent("Nightowl", zip_code="85003", languages=["es"], weekly=[{"on": True, "start": "20:00", "end": "24:00"}] * 7)
+    away = make_agent("Away", zip_code="85004", languages=["es"])
+    OutOfOffice.objects.create(agent=away, starts_at=NOW - timedelta(days=1), ends_at=None)
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    referral = intake()
+    assert pending_offer(referral).agent == diego
+    routed = Event.objects.get(referral=referral, kind="routed")
+    reasons = [p["reason"] for p in routed.data["passed_over"]]
+    assert reasons == ["out_of_office", "outside_hours"]
+    assert routed.data["chosen"] == diego.pk
+
+
+def test_nobody_available_sends_the_safety_net_by_email_only_to_the_state():
+    asleep = [{"on": True, "start": "08:00", "end": "17:00"}] * 7
+    ana = make_agent("Ana", zip_code="85003", languages=["es"], weekly=asleep)
+    emma = make_agent("Emma", zip_code="85004", languages=["en"], weekly=asleep)
+    make_agent("Bob", zip_code="77001", languages=["es"], states=["TX"])
+    night = NOW.replace(hour=8, minute=30)  # 1:30 a.m. in Phoenix
+    referral = intake(now=night)
+    assert referral.status == Status.SAFETY_NET
+    messages = Message.objects.filter(offer__referral=referral)
+    assert {m.to for m in messages} == {ana.email, emma.email}
+    assert {m.channel for m in messages} == {"email"}
+
+
+def test_the_first_safety_net_acceptance_wins_and_the_others_see_it_taken():
+    weekly = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    ana = make_agent("Ana", languages=["es"], weekly=weekly)
+    emma = make_agent("Emma", languages=["en"], weekly=weekly)
+    referral = intake()
+    ana_offer = Offer.objects.get(referral=referral, agent=ana)
+    emma_offer = Offer.objects.get(referral=referral, agent=emma)
+    assert actions.accept(emma_offer.pk, emma, NOW + timedelta(hours=3)) == actions.Result.ACCEPTED
+    assert actions.accept(ana_offer.pk, ana, NOW + timedelta(hours=3)) == actions.Result.TAKEN
+    ana_offer.refresh_from_db()
+    assert ana_offer.outcome == Outcome.TAKEN
+    # Nobody else is sent a notice about a referral that is taken.
+    assert not Message.objects.filter(offer=ana_offer, state="queued").exists()
+
+
+def test_an_unanswered_safety_net_referral_is_closed_as_unserved_after_72_hours():
+    make_agent("Ana", languages=["es"], weekly=[{"on": False, "start": "08:00", "end": "17:00"}] * 7)
+    referral = intake()
+    Dispatcher(clock=lambda: NOW + timedelta(hours=71, minutes=59)).run_once()
+    referral.refresh_from_db()
+    assert referral.status == Status.SAFETY_NET
+    Dispatcher(clock=lambda: NOW + timedelta(hours=72)).run_once()
+    referral.refresh_from_db()
+    assert referral.status == Status.UNSERVED
+    assert Event.objects.filter(referral=referral, kind="unserved").exists()
+
+
+def test_ineligible_unregistered_and_suspended_agents_get_nothing():
+    make_agent("Unregistered", zip_code="85003", languages=["es"], registered=False)
+    make_agent("Untrained", zip_code="85003", languages=["es"], training_year=2026)
+    make_agent("Optout", zip_code="85003", languages=["es"], display_option=4)
+    make_agent("Medsupp", zip_code="85003", languages=["es"], loa="Medicare Supplement")
+    make_agent("Lapsed", zip_code="85003", languages=["es"], license_expires=NOW.date() - timedelta(days=1))
+    make_agent("Suspended", zip_code="85003", languages=["es"], suspended_at=NOW)
+    referral = intake()
+    assert referral.status == Status.SAFETY_NET
+    assert not Offer.objects.filter(referral=referral).exists()
+
+
+def test_a_deselected_state_gets_no_referrals():
+    make_agent("Ana", zip_code="85003", languages=["es"], states=["AZ", "UT"], excluded_states=["AZ"])
+    assert intake().status == Status.SAFETY_NET
+
+
+def test_a_license_expiring_today_still_counts_and_not_tomorrow():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"], license_expires=NOW.date())
+    assert pending_offer(intake()).agent == ana
+    assert intake(now=NOW + timedelta(days=1), phone="602-555-0199").status == Status.SAFETY_NET
+
+
+def test_every_state_change_is_in_the_event_log():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    referral = intake()
+    actions.accept(pending_offer(referral).pk, ana, NOW + timedelta(minutes=2))
+    kinds = list(Event.objects.filter(referral=referral).values_list("kind", flat=True))
+    assert kinds == ["received", "routed", "offered", "accepted"]
+    with pytest.raises(ValueError, match="append-only"):
+        Event.objects.filter(referral=referral).first().delete()
+
+
+def test_a_row_that_fails_does_not_stop_the_others(monkeypatch):
+    make_agent("Ana", zip_code="85003", languages=["es"])
+    make_agent("Diego", zip_code="85701", languages=["es"])
+    first = intake()
+    second = intake(phone="602-555-0199")
+    real_route = actions.route
+
+    def broken_for_first(referral, now, **kw):
+        if referral.pk == first.pk:
+            raise RuntimeError("corrupt row")
+        return real_route(referral, now, **kw)
+
+    monkeypatch.setattr(actions, "route", broken_for_first)
+    dispatcher = Dispatcher(clock=lambda: NOW + timedelta(minutes=15))
+    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
+        dispatcher.run_once()
+    assert first.pk in dispatcher.quarantine
+    assert pending_offer(first).outcome == Outcome.PENDING  # rolled back, tried again later
+    assert Offer.objects.filter(referral=second, outcome=Outcome.EXPIRED).count() == 1
