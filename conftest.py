@@ -18,3 +18,20 @@ def _memory_channels(settings: object, tmp_path: object) -> object:
     with override_settings(HOD_CHANNELS=channels, HOD_PLAN_YEAR=2027):
         yield
     channel.cache_clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Concurrency tests need PostgreSQL; on SQLite they are skipped, except in CI's
+    PostgreSQL run, which must never skip them."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("HOD_REQUIRE_POSTGRES_TESTS"):
+        raise pytest.UsageError("HOD_REQUIRE_POSTGRES_TESTS is set but DATABASE_URL is not PostgreSQL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import zipcodes
+from django.utils.translation import gettext_lazy as _
 
 EARTH_RADIUS_MILES = 3958.8
 # Military ZIPs (APO/FPO) have no place on the map and no state that can be served.
@@ -49,19 +50,19 @@ def _index() -> dict[str, dict[str, object]]:
 def lookup(zip_code: str) -> Place:
     """Return the place of a five-digit ZIP code or raise ZipError saying why not."""
     if len(zip_code) != 5 or not zip_code.isdigit():
-        raise ZipError("Enter a five-digit ZIP code.")
+        raise ZipError(_("Enter a five-digit ZIP code."))
     row = _index().get(zip_code)
     if row is None:
-        raise ZipError("This ZIP code does not exist.")
+        raise ZipError(_("This ZIP code does not exist."))
     state = str(row["state"])
     if state in MILITARY_STATES or row["zip_code_type"] == "MILITARY":
-        raise ZipError("This is a military ZIP code; enter the ZIP code where you live.")
+        raise ZipError(_("This is a military ZIP code; enter the ZIP code where you live."))
     try:
         lat, lon = float(str(row["lat"])), float(str(row["long"]))
     except ValueError:
-        raise ZipError("This ZIP code has no known location.") from None
+        raise ZipError(_("This ZIP code has no known location.")) from None
     if lat == 0 and lon == 0:
-        raise ZipError("This ZIP code has no known location.")
+        raise ZipError(_("This ZIP code has no known location."))
     return Place(
         zip_code=zip_code,
         city=str(row["city"]),

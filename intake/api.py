@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from intake.services import request_form, submit
 
@@ -35,7 +35,7 @@ class ErrorsOut(Schema):
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
 )
-def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> tuple[int, dict[str, str]] | HttpResponse:
+def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[dict[str, object]]:
     """Store the consumer's request and offer it to the first agent before answering.
 
     Send an `Idempotency-Key` header: a retry with the same key returns the first answer
@@ -45,7 +45,7 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> tuple[i
     key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
     form = request_form(payload.dict(), now)
     if not form.is_valid():
-        return 400, {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}}  # type: ignore[return-value]
+        return Status(400, {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}})
     referral, created = submit(form, now, idempotency_key=key)
-    body = {"id": str(referral.public_id), "status": referral.status, "location": referral.location_label}
-    return (201 if created else 200), body
+    body: dict[str, object] = {"id": str(referral.public_id), "status": referral.status, "location": referral.location_label}
+    return Status(201 if created else 200, body)

@@ -61,7 +61,7 @@ class ConsumerRequestForm(forms.Form):
         try:
             place = lookup(value)
         except ZipError as exc:
-            raise forms.ValidationError(str(_(str(exc)))) from None
+            raise forms.ValidationError(exc.args[0]) from None
         if place.state not in self.served_states:
             raise forms.ValidationError(
                 _(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from agents.models import Agent
@@ -116,7 +116,7 @@ def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOu
     return [offer_out(o, agent) for o in services.offers_for(agent, search)[: filters.limit]]
 
 
-def _act(request: HttpRequest, offer_id: int, action: str) -> tuple[int, ResultOut]:
+def _act(request: HttpRequest, offer_id: int, action: str) -> Status[ResultOut]:
     agent = current_agent(request)
     fn = actions.accept if action == "accept" else actions.reject
     result = fn(offer_id, agent, timezone.now())
@@ -124,18 +124,18 @@ def _act(request: HttpRequest, offer_id: int, action: str) -> tuple[int, ResultO
         raise HttpError(404, "No such offer for you.")
     offer = Offer.objects.select_related("referral").get(pk=offer_id)
     ok = result in (actions.Result.ACCEPTED, actions.Result.REJECTED)
-    return (200 if ok else 409), ResultOut(result=result.value, offer=offer_out(offer, agent))
+    return Status(200 if ok else 409, ResultOut(result=result.value, offer=offer_out(offer, agent)))
 
 
 @router.post("/offers/{offer_id}/accept", response={200: ResultOut, 409: ResultOut}, summary="Accept an offer")
-def accept(request: HttpRequest, offer_id: int) -> tuple[int, ResultOut]:
+def accept(request: HttpRequest, offer_id: int) -> Status[ResultOut]:
     """200 with the consumer's contact data when you won; 409 with `taken`, `expired` or
     `decided` otherwise (and no consumer data)."""
     return _act(request, offer_id, "accept")
 
 
 @router.post("/offers/{offer_id}/reject", response={200: ResultOut, 409: ResultOut}, summary="Reject an offer")
-def reject(request: HttpRequest, offer_id: int) -> tuple[int, ResultOut]:
+def reject(request: HttpRequest, offer_id: int) -> Status[ResultOut]:
     return _act(request, offer_id, "reject")
 
 

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.test import Client
+
+from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from notifications.models import Message
+from referrals.models import Event, Offer, Referral
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(WEEKDAY_MORNING, tick=False):
+        yield
+
+
+def post(client: Client, payload: object, **headers: str):
+    return client.post("/api/v1/referrals", payload, content_type="application/json", headers=headers)
+
+
+def nothing_stored() -> bool:
+    return not (Referral.objects.exists() or Offer.objects.exists() or Message.objects.exists() or Event.objects.exists())
+
+
+def test_intake_commits_the_referral_and_its_first_offer_before_answering(client):
+    ana = make_agent("Ana", languages=["es"])
+    response = post(client, consumer())
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "offered"
+    assert body["location"] == "Phoenix, Maricopa, AZ"
+    offer = Offer.objects.get(referral__public_id=body["id"])
+    assert offer.agent == ana
+    assert Message.objects.filter(offer=offer).count() == 3  # email, text and app
+
+
+def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(client):
+    make_agent("Ana", languages=["es"])
+    first = post(client, consumer(), **{"Idempotency-Key": "hc-123"})
+    again = post(client, consumer(), **{"Idempotency-Key": "hc-123"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Referral.objects.count() == 1
+    assert Offer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("zip_code", "00000", "This ZIP code does not exist."),
+        ("zip_code", "8500", "Enter a five-digit ZIP code."),
+        ("zip_code", "97201", "OR does not use HealthCare.gov"),
+        ("zip_code", "10001", "NY does not use HealthCare.gov"),
+        ("zip_code", "09001", "military ZIP code"),
+        ("phone", "555-0134", "Enter a U.S. phone number"),
+        ("phone", "+44 20 7946 0958", "Enter a U.S. phone number"),
+        ("consent", False, "You must agree to be contacted"),
+        ("language", "xx", "Select a valid choice"),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("first_name", "<script>alert(1)</script>", "Use letters"),
+        ("first_name", "Robert'); DROP TABLE referrals;--", "Use letters"),
+        ("last_name", "A" * 101, "at most 100 characters"),
+        ("last_name", "", "This field is required."),
+    ],
+)
+def test_bad_intake_names_the_field_and_stores_nothing(client, field, value, message):
+    response = post(client, consumer(**{field: value}))
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+    assert nothing_stored()
+
+
+def test_every_bad_field_is_named_at_once(client):
+    response = post(client, {"first_name": 7, "consent": "maybe"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"first_name", "last_name", "phone", "zip_code", "consent"}
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"first_name": null}', "{" * 10_000])
+def test_malformed_bodies_are_400_not_500(client, body):
+    response = client.post("/api/v1/referrals", body, content_type="application/json")
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_an_oversized_body_is_refused(client):
+    response = post(client, consumer(first_name="A" * 3_000_000))
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_names_in_other_alphabets_and_with_accents_are_welcome(client):
+    make_agent("Ana", languages=["es"])
+    response = post(client, consumer(first_name="José María", last_name="Nuñez-O'Brien"))
+    assert response.status_code == 201
+    assert Referral.objects.get().first_name == "José María"
+
+
+def test_a_zip_outside_served_states_gets_a_clear_answer_in_spanish(client):
+    response = post(client, consumer(zip_code="10001"), **{"Accept-Language": "es"})
+    assert response.status_code == 400
+    assert "no usa CuidadoDeSalud.gov" in response.json()["errors"]["zip_code"][0]
+
+
+def test_the_openapi_document_describes_intake_and_agent_actions(client):
+    doc = client.get("/api/openapi.json").json()
+    assert "/api/v1/referrals" in doc["paths"]
+    assert "/api/v1/agent/offers/{offer_id}/accept" in doc["paths"]
+    assert "/api/v1/ops/referrals/{referral_id}/explanation" in doc["paths"]
