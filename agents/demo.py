@@ -31,12 +31,71 @@ POPULATION = {
     "WI": 5894, "WY": 577,
 }  # fmt: skip
 # Share of agents speaking each language besides English.
-LANGUAGE_SHARE = {"es": 0.30, "vi": 0.03, "zh": 0.03, "ko": 0.02, "ht": 0.02, "fr": 0.01, "ru": 0.01, "tl": 0.01, "pt": 0.01}
-FIRST = ["Ana", "Luis", "Maria", "James", "Linh", "Wei", "Min-jun", "Jean", "Olga", "Grace", "David", "Sofia", "Carlos", "Emily", "Nguyen", "Aisha"]  # fmt: skip
-LAST = ["Garcia", "Smith", "Nguyen", "Chen", "Kim", "Baptiste", "Johnson", "Martinez", "Lopez", "Brown", "Davis", "Patel", "Ivanova", "Santos"]  # fmt: skip
+LANGUAGE_SHARE = {
+    "es": 0.30,
+    "vi": 0.03,
+    "zh": 0.03,
+    "ko": 0.02,
+    "ht": 0.02,
+    "fr": 0.01,
+    "ru": 0.01,
+    "tl": 0.01,
+    "pt": 0.01,
+}
+FIRST = [
+    "Ana",
+    "Luis",
+    "Maria",
+    "James",
+    "Linh",
+    "Wei",
+    "Min-jun",
+    "Jean",
+    "Olga",
+    "Grace",
+    "David",
+    "Sofia",
+    "Carlos",
+    "Emily",
+    "Nguyen",
+    "Aisha",
+]
+LAST = [
+    "Garcia",
+    "Smith",
+    "Nguyen",
+    "Chen",
+    "Kim",
+    "Baptiste",
+    "Johnson",
+    "Martinez",
+    "Lopez",
+    "Brown",
+    "Davis",
+    "Patel",
+    "Ivanova",
+    "Santos",
+]
 
 DEMO_PASSWORD = "Demo-Agent-2027!"  # noqa: S105 - published demo sign-in
 DEMO_TOKEN = "demo-token-ana"  # noqa: S105 - published demo API token
+
+
+@dataclass(frozen=True)
+class Draft:
+    npn: str
+    first_name: str
+    last_name: str
+    place: Place
+    licensed: list[str]
+    languages: list[str]
+    weekly: list[dict[str, object]]
+    breaks: list[dict[str, object]]
+    contact: str
+    suspended: bool
+    untrained: bool
+    display_option: int
+    registered: bool
 
 
 @dataclass(frozen=True)
@@ -72,7 +131,7 @@ def _places_by_state(states: set[str]) -> dict[str, list[Place]]:
     return by_state
 
 
-def generate(count: int, seed: int, plan_year: int, now: datetime) -> Iterator[dict[str, object]]:
+def generate(count: int, seed: int, plan_year: int) -> Iterator[Draft]:
     rnd = random.Random(seed)  # noqa: S311 - demo data, not security
     states = sorted(served_states(plan_year) & POPULATION.keys())
     places = _places_by_state(set(states))
@@ -86,85 +145,94 @@ def generate(count: int, seed: int, plan_year: int, now: datetime) -> Iterator[d
             languages.remove("en")  # a few Spanish-only agents
         weekly, breaks = _schedule(rnd)
         flaw = rnd.random()
-        yield {
-            "npn": str(10_000_000 + seed * 1_000_000 + index),
-            "first_name": rnd.choice(FIRST),
-            "last_name": rnd.choice(LAST),
-            "place": place,
-            "licensed": sorted(licensed),
-            "languages": languages,
-            "weekly": weekly,
-            "breaks": breaks,
-            "contact": rnd.choice(list(ContactMethod)),
-            "suspended": flaw < 0.01,
-            "untrained": 0.01 <= flaw < 0.03,
-            "display_option": 4 if 0.03 <= flaw < 0.04 else rnd.choice([1, 1, 2, 3]),
-            "registered": flaw >= 0.06,
-        }
+        yield Draft(
+            npn=str(10_000_000 + seed * 1_000_000 + index),
+            first_name=rnd.choice(FIRST),
+            last_name=rnd.choice(LAST),
+            place=place,
+            licensed=sorted(licensed),
+            languages=languages,
+            weekly=weekly,
+            breaks=breaks,
+            contact=rnd.choice(list(ContactMethod)),
+            suspended=flaw < 0.01,
+            untrained=0.01 <= flaw < 0.03,
+            display_option=4 if 0.03 <= flaw < 0.04 else rnd.choice([1, 1, 2, 3]),
+            registered=flaw >= 0.06,
+        )
 
 
 @transaction.atomic
 def build(count: int, seed: int, plan_year: int, now: datetime, batch: int = 5000) -> int:
     served = served_states(plan_year)
     made = 0
-    rows = list(generate(count, seed, plan_year, now))
+    rows = list(generate(count, seed, plan_year))
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
         agents = Agent.objects.bulk_create(
             [
                 Agent(
-                    npn=row["npn"],
-                    first_name=row["first_name"],
-                    last_name=row["last_name"],
-                    email=f"agent{row['npn']}@agents.example",
-                    phone=f"+1602555{int(str(row['npn'])) % 10_000:04d}",
-                    preferred_contact=row["contact"],
-                    zip_code=row["place"].zip_code,  # type: ignore[attr-defined]
-                    city=row["place"].city,  # type: ignore[attr-defined]
-                    county=row["place"].county,  # type: ignore[attr-defined]
-                    zip_state=row["place"].state,  # type: ignore[attr-defined]
-                    lat=row["place"].lat,  # type: ignore[attr-defined]
-                    lon=row["place"].lon,  # type: ignore[attr-defined]
-                    time_zone=row["place"].time_zone,  # type: ignore[attr-defined]
-                    languages=row["languages"],
-                    display_option=row["display_option"],
-                    resident_state=row["place"].state,  # type: ignore[attr-defined]
-                    hod_training_plan_year=None if row["untrained"] else plan_year,
-                    registered_at=now if row["registered"] else None,
-                    cms_terms_accepted_at=now if row["registered"] else None,
-                    hod_terms_accepted_at=now if row["registered"] else None,
-                    suspended_at=now if row["suspended"] else None,
-                    suspension_reason="Repeatedly missed referrals (demo)" if row["suspended"] else "",
+                    npn=row.npn,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    email=f"agent{row.npn}@agents.example",
+                    phone=f"+1602555{int(row.npn) % 10_000:04d}",
+                    preferred_contact=row.contact,
+                    zip_code=row.place.zip_code,
+                    city=row.place.city,
+                    county=row.place.county,
+                    zip_state=row.place.state,
+                    lat=row.place.lat,
+                    lon=row.place.lon,
+                    time_zone=row.place.time_zone,
+                    languages=row.languages,
+                    display_option=row.display_option,
+                    resident_state=row.place.state,
+                    hod_training_plan_year=None if row.untrained else plan_year,
+                    registered_at=now if row.registered else None,
+                    cms_terms_accepted_at=now if row.registered else None,
+                    hod_terms_accepted_at=now if row.registered else None,
+                    suspended_at=now if row.suspended else None,
+                    suspension_reason="Repeatedly missed referrals (demo)" if row.suspended else "",
                     checked_at=now,
                 )
                 for row in chunk
             ]
         )
         if not agents or agents[0].pk is None:  # backends that return no ids on bulk insert
-            by_npn = dict(Agent.objects.filter(npn__in=[r["npn"] for r in chunk]).values_list("npn", "pk"))
+            by_npn = dict(Agent.objects.filter(npn__in=[r.npn for r in chunk]).values_list("npn", "pk"))
             for agent in agents:
                 agent.pk = by_npn[agent.npn]
         FfmRegistration.objects.bulk_create(
-            FfmRegistration(npn=row["npn"], plan_year=plan_year, individual_completed_on=date(plan_year - 1, 9, 1))
+            FfmRegistration(npn=row.npn, plan_year=plan_year, individual_completed_on=date(plan_year - 1, 9, 1))
             for row in chunk
         )
         licenses = License.objects.bulk_create(
-            License(npn=row["npn"], state=state, number=f"{state}{row['npn']}", resident=state == row["place"].state, expires_on=date(plan_year + 1, 12, 31))  # type: ignore[attr-defined]
+            License(
+                npn=row.npn,
+                state=state,
+                number=f"{state}{row.npn}",
+                resident=state == row.place.state,
+                expires_on=date(plan_year + 1, 12, 31),
+            )
             for row in chunk
-            for state in row["licensed"]  # type: ignore[attr-defined]
+            for state in row.licensed
         )
         if licenses and licenses[0].pk is None:
             keys = {(lic.npn, lic.state): lic for lic in licenses}
-            for pk, npn, state in License.objects.filter(npn__in=[r["npn"] for r in chunk]).values_list("pk", "npn", "state"):
+            for pk, npn, state in License.objects.filter(npn__in=[r.npn for r in chunk]).values_list(
+                "pk", "npn", "state"
+            ):
                 keys[(npn, state)].pk = pk
         LineOfAuthority.objects.bulk_create(
             LineOfAuthority(license=lic, text="Accident and Health or Sickness", code="AHS", is_health=True)
             for lic in licenses
         )
         Schedule.objects.bulk_create(
-            Schedule(agent=agent, weekly=row["weekly"], breaks=row["breaks"]) for agent, row in zip(agents, chunk, strict=True)
+            Schedule(agent=agent, weekly=row.weekly, breaks=row.breaks)
+            for agent, row in zip(agents, chunk, strict=True)
         )
-        coverage = []
+        coverage: list[Coverage] = []
         updates = []
         for agent, row in zip(agents, chunk, strict=True):
             evaluation = rules.evaluate(
@@ -177,7 +245,7 @@ def build(count: int, seed: int, plan_year: int, now: datetime, batch: int = 500
                 resident_state=agent.resident_state,
                 languages=agent.languages,
                 excluded_states=[],
-                licenses=[rules.LicenseFacts(s, True, date(plan_year + 1, 12, 31), 1) for s in row["licensed"]],  # type: ignore[attr-defined]
+                licenses=[rules.LicenseFacts(s, True, date(plan_year + 1, 12, 31), 1) for s in row.licensed],
             )
             if not agent.registration_complete:
                 evaluation.reasons.append("registration_incomplete")
@@ -188,7 +256,15 @@ def build(count: int, seed: int, plan_year: int, now: datetime, batch: int = 500
             updates.append(agent)
             if evaluation.eligible:
                 coverage.extend(
-                    Coverage(agent=agent, plan_year=plan_year, state=state, language=language, lat=agent.lat, lon=agent.lon, valid_until=until)  # type: ignore[misc]
+                    Coverage(
+                        agent=agent,
+                        plan_year=plan_year,
+                        state=state,
+                        language=language,
+                        lat=row.place.lat,
+                        lon=row.place.lon,
+                        valid_until=until,
+                    )
                     for state, until in evaluation.states.items()
                     for language in agent.languages
                 )
@@ -205,7 +281,9 @@ def demo_logins(now: datetime) -> list[DemoLogin]:
 
     user_model = get_user_model()
     logins = [DemoLogin("operator", DEMO_PASSWORD, "operator (admin)")]
-    operator, created = user_model.objects.get_or_create(username="operator", defaults={"is_staff": True, "is_superuser": True})
+    operator, created = user_model.objects.get_or_create(
+        username="operator", defaults={"is_staff": True, "is_superuser": True}
+    )
     if created:
         operator.set_password(DEMO_PASSWORD)
         operator.save()
@@ -230,10 +308,21 @@ def demo_logins(now: datetime) -> list[DemoLogin]:
                 "registered_at": now, "cms_terms_accepted_at": now, "hod_terms_accepted_at": now,
             },
         )  # fmt: skip
-        FfmRegistration.objects.get_or_create(npn=agent.npn, plan_year=plan_year, defaults={"individual_completed_on": date(plan_year - 1, 9, 1)})
-        lic, _ = License.objects.get_or_create(npn=agent.npn, state=place.state, number=f"{place.state}{agent.npn}", defaults={"resident": True, "expires_on": date(plan_year + 1, 12, 31)})
-        LineOfAuthority.objects.get_or_create(license=lic, text="Accident and Health or Sickness", defaults={"code": "AHS", "is_health": True})
-        Schedule.objects.update_or_create(agent=agent, defaults={"weekly": [{"on": True, "start": "00:00", "end": "24:00"} for _ in range(7)]})
+        FfmRegistration.objects.get_or_create(
+            npn=agent.npn, plan_year=plan_year, defaults={"individual_completed_on": date(plan_year - 1, 9, 1)}
+        )
+        lic, _ = License.objects.get_or_create(
+            npn=agent.npn,
+            state=place.state,
+            number=f"{place.state}{agent.npn}",
+            defaults={"resident": True, "expires_on": date(plan_year + 1, 12, 31)},
+        )
+        LineOfAuthority.objects.get_or_create(
+            license=lic, text="Accident and Health or Sickness", defaults={"code": "AHS", "is_health": True}
+        )
+        Schedule.objects.update_or_create(
+            agent=agent, defaults={"weekly": [{"on": True, "start": "00:00", "end": "24:00"} for _ in range(7)]}
+        )
         refresh_agent(agent, now)
         logins.append(DemoLogin(username, DEMO_PASSWORD, f"agent in {place.label}"))
     ana = Agent.objects.get(npn="9000000001")

@@ -38,3 +38,6 @@ class OutOfOffice(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["agent", "starts_at"], name="ooo_by_agent")]
+
+    def __str__(self) -> str:
+        return f"out of office from {self.starts_at:%Y-%m-%d %H:%M} ({self.agent_id})"

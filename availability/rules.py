@@ -30,7 +30,7 @@ class Override:
 
 
 def parse_hhmm(value: str) -> time | None:
-    """"08:30" → 08:30; "24:00" → None, which means the end of the day."""
+    """ "08:30" → 08:30; "24:00" → None, which means the end of the day."""
     if value == "24:00":
         return None
     hours, minutes = value.split(":")

@@ -95,3 +95,6 @@ class Coverage(models.Model):
         ]
         # Used by routing.candidates: every routing decision filters on these three.
         indexes = [models.Index(fields=["plan_year", "state", "language"], name="coverage_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.plan_year} {self.state} {self.language}"

@@ -26,7 +26,7 @@ class Place:
 
     @property
     def label(self) -> str:
-        """"Phoenix, Maricopa, AZ" — the only location an agent sees before accepting."""
+        """ "Phoenix, Maricopa, AZ" — the only location an agent sees before accepting."""
         parts = [self.city, self.county, self.state]
         return ", ".join(part for part in parts if part)
 

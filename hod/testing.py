@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-
 from agents.models import Agent, ContactMethod
 from availability.models import Schedule
 from eligibility.models import FfmRegistration, License, LineOfAuthority

@@ -47,5 +47,9 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     if not form.is_valid():
         return Status(400, {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}})
     referral, created = submit(form, now, idempotency_key=key)
-    body: dict[str, object] = {"id": str(referral.public_id), "status": referral.status, "location": referral.location_label}
+    body: dict[str, object] = {
+        "id": str(referral.public_id),
+        "status": referral.status,
+        "location": referral.location_label,
+    }
     return Status(201 if created else 200, body)

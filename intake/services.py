@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -14,7 +16,7 @@ from referrals.models import Referral
 from routing.actions import route
 
 
-def request_form(data: dict[str, object] | None, now: datetime) -> ConsumerRequestForm:
+def request_form(data: Mapping[str, Any] | None, now: datetime) -> ConsumerRequestForm:
     return ConsumerRequestForm(data, served_states=served_states(plan_year_at(now)))
 
 

@@ -49,9 +49,7 @@ def _claim(now: datetime, limit: int) -> list[Message]:
         # A notice about an offer that is already over is not sent.
         Message.objects.filter(pk__in=over).update(state=MessageState.CANCELLED)
         batch = [m for m in batch if m.pk not in over]
-        Message.objects.filter(pk__in=[m.pk for m in batch]).update(
-            due_at=now + LEASE, attempts=F("attempts") + 1
-        )
+        Message.objects.filter(pk__in=[m.pk for m in batch]).update(due_at=now + LEASE, attempts=F("attempts") + 1)
     return batch
 
 

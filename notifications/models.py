@@ -54,3 +54,6 @@ class Attempt(models.Model):
     ok = models.BooleanField()
     error = models.CharField(max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"attempt at {self.at:%H:%M:%S}: {'ok' if self.ok else self.error}"

@@ -54,9 +54,7 @@ def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime)
     return Message.objects.bulk_create(messages)
 
 
-def safety_net_notices(
-    referral: Referral, recipients: Iterable[tuple[int, str, int]], now: datetime
-) -> int:
+def safety_net_notices(referral: Referral, recipients: Iterable[tuple[int, str, int]], now: datetime) -> int:
     """Email only (R-NOTIFY-2) to every recipient: (agent id, email, offer id)."""
     data = {"location": referral.location_label, "language": referral.language}
     batch = [

@@ -44,7 +44,9 @@ class ReferralAdmin(admin.ModelAdmin):
     def explanation(self, obj: Referral) -> str:
         return format_html("<pre>{}</pre>", json.dumps(explain(obj), indent=2, ensure_ascii=False))
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
         referral = Referral.objects.filter(pk=object_id).first()
         if referral is not None:
             record("personal_data_viewed", at=timezone.now(), actor=f"operator:{request.user.pk}", referral=referral)

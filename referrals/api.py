@@ -147,7 +147,9 @@ def set_status(request: HttpRequest, referral_id: str, payload: StatusIn) -> Res
     except Exception as exc:  # a malformed UUID is "not found", not a server error
         raise HttpError(404, "No such referral of yours.") from exc
     try:
-        services.set_status(referral, agent, payload.status, timezone.now(), completion=payload.completion, reason=payload.reason)
+        services.set_status(
+            referral, agent, payload.status, timezone.now(), completion=payload.completion, reason=payload.reason
+        )
     except services.StatusError as exc:
         raise HttpError(400, f"{exc.field}: {exc}") from exc
     offer = Offer.objects.select_related("referral").get(referral=referral, agent=agent, outcome="accepted")

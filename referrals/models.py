@@ -74,9 +74,7 @@ class Referral(models.Model):
     class Meta:
         indexes = [
             # Used by the dispatcher's close_stale_safety_net loop.
-            models.Index(
-                fields=["safety_net_at"], name="referral_in_safety_net", condition=Q(status="safety_net")
-            ),
+            models.Index(fields=["safety_net_at"], name="referral_in_safety_net", condition=Q(status="safety_net")),
         ]
 
     def __str__(self) -> str:

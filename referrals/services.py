@@ -92,7 +92,9 @@ def offers_for(agent: Agent, search: Search) -> QuerySet[Offer]:
 
 
 @transaction.atomic
-def set_status(referral: Referral, agent: Agent, status: str, now: datetime, *, completion: str = "", reason: str = "") -> Referral:
+def set_status(
+    referral: Referral, agent: Agent, status: str, now: datetime, *, completion: str = "", reason: str = ""
+) -> Referral:
     """Move an accepted referral on (R-STATUS). Only the accepting agent may."""
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if locked.accepted_by_id != agent.pk:

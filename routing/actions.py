@@ -41,7 +41,9 @@ def offer_window() -> timedelta:
 def lock_referral(referral_id: int, *, skip_locked: bool = False) -> Referral | None:
     """Lock the referral row for this transaction (a no-op on SQLite, whose IMMEDIATE
     transactions already hold the database's write lock)."""
-    rows = Referral.objects.select_for_update(skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked)
+    rows = Referral.objects.select_for_update(
+        skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked
+    )
     return rows.filter(pk=referral_id).first()
 
 
@@ -90,7 +92,7 @@ def escalate_to_safety_net(referral: Referral, now: datetime) -> int:
     referral.status = Status.SAFETY_NET
     referral.safety_net_at = now
     referral.save(update_fields=["status", "safety_net_at"])
-    recipients = list(safety_net_recipients(referral, plan_year_at(now), now).values_list("agent_id", "agent__email"))
+    recipients = safety_net_recipients(referral, plan_year_at(now), now)
     Offer.objects.bulk_create(
         [
             Offer(referral=referral, agent_id=agent_id, kind=OfferKind.SAFETY_NET, offered_at=now)
@@ -99,9 +101,7 @@ def escalate_to_safety_net(referral: Referral, now: datetime) -> int:
         batch_size=2000,
         ignore_conflicts=True,
     )
-    offer_ids = dict(
-        Offer.objects.filter(referral=referral, kind=OfferKind.SAFETY_NET).values_list("agent_id", "id")
-    )
+    offer_ids = dict(Offer.objects.filter(referral=referral, kind=OfferKind.SAFETY_NET).values_list("agent_id", "id"))
     sent = outbox.safety_net_notices(
         referral, ((agent_id, email, offer_ids[agent_id]) for agent_id, email in recipients), now
     )

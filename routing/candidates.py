@@ -164,16 +164,17 @@ def next_candidate(referral: Referral, plan_year: int, now: datetime, *, keep: i
     return decision
 
 
-def safety_net_recipients(referral: Referral, plan_year: int, now: datetime) -> QuerySet[Coverage]:
+def safety_net_recipients(referral: Referral, plan_year: int, now: datetime) -> list[tuple[int, str]]:
     """Every registered, eligible agent licensed in the consumer's state, whatever their
-    language or availability (R-ROUTE-7): one row per agent, with the email to use."""
-    return (
+    language or availability (R-ROUTE-7): (agent id, email), one per agent."""
+    rows = (
         Coverage.objects.filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=now.date()),
             plan_year=plan_year,
             state=referral.state,
         )
-        .values("agent_id", "agent__email")
+        .values_list("agent_id", "agent__email")
         .distinct()
         .order_by("agent_id")
     )
+    return list(rows)

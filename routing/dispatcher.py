@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -62,5 +61,3 @@ def start_in_thread() -> tuple[threading.Thread, threading.Event]:
     thread = threading.Thread(target=Dispatcher().loop, args=(stop,), name="dispatcher", daemon=True)
     thread.start()
     return thread, stop
-
-

@@ -60,13 +60,13 @@ def explain(referral: Referral) -> dict[str, Any]:
 def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
     """Agents licensed in the referral's state who could not be candidates, by rule."""
     in_state = Coverage.objects.filter(plan_year=referral.plan_year, state=referral.state)
-    other_language = in_state.exclude(
-        agent_id__in=in_state.filter(language=referral.language).values("agent_id")
-    ).values("agent_id").distinct()
-    licensed_npns = License.objects.filter(state=referral.state).values("npn")
-    not_routable = Agent.objects.filter(npn__in=licensed_npns).exclude(
-        pk__in=in_state.values("agent_id")
+    other_language = (
+        in_state.exclude(agent_id__in=in_state.filter(language=referral.language).values("agent_id"))
+        .values("agent_id")
+        .distinct()
     )
+    licensed_npns = License.objects.filter(state=referral.state).values("npn")
+    not_routable = Agent.objects.filter(npn__in=licensed_npns).exclude(pk__in=in_state.values("agent_id"))
     return {
         "language_not_spoken": other_language.count(),
         "not_routable": [

@@ -94,7 +94,12 @@ def test_out_of_office_with_and_without_an_end():
     assert reason(start, ooo=[vacation]) == "out_of_office"
     assert reason(start + timedelta(days=2), ooo=[vacation]) is None
     indefinite = Period(start, None)
-    assert reason(start + timedelta(days=400), weekly=[{"on": True, "start": "00:00", "end": "24:00"}] * 7, ooo=[indefinite]) == "out_of_office"
+    assert (
+        reason(
+            start + timedelta(days=400), weekly=[{"on": True, "start": "00:00", "end": "24:00"}] * 7, ooo=[indefinite]
+        )
+        == "out_of_office"
+    )
     # Out of office wins over today's switch.
     switch = Override(on_date=date(2026, 11, 23), on=True, until=start + timedelta(hours=10))
     assert reason(start + timedelta(hours=1), override=switch, ooo=[indefinite]) == "out_of_office"

@@ -22,7 +22,9 @@ def post(client: Client, payload: object, **headers: str):
 
 
 def nothing_stored() -> bool:
-    return not (Referral.objects.exists() or Offer.objects.exists() or Message.objects.exists() or Event.objects.exists())
+    return not (
+        Referral.objects.exists() or Offer.objects.exists() or Message.objects.exists() or Event.objects.exists()
+    )
 
 
 def test_intake_commits_the_referral_and_its_first_offer_before_answering(client):

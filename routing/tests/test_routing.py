@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from availability.models import OutOfOffice
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
@@ -102,7 +101,9 @@ def test_an_agent_is_never_offered_the_same_referral_twice():
 
 
 def test_unavailable_agents_are_passed_over_with_the_reason():
-    make_agent("Nightowl", zip_code="85003", languages=["es"], weekly=[{"on": True, "start": "20:00", "end": "24:00"}] * 7)
+    make_agent(
+        "Nightowl", zip_code="85003", languages=["es"], weekly=[{"on": True, "start": "20:00", "end": "24:00"}] * 7
+    )
     away = make_agent("Away", zip_code="85004", languages=["es"])
     OutOfOffice.objects.create(agent=away, starts_at=NOW - timedelta(days=1), ends_at=None)
     diego = make_agent("Diego", zip_code="85701", languages=["es"])

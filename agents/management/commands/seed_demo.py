@@ -29,7 +29,7 @@ class Command(BaseCommand):
             made = demo.build(count, seed, plan_year_at(now), now)
             self.stdout.write(f"Created {made} demo agents (seed {seed}).")
         logins = demo.demo_logins(now)
-        self.stdout.write("Demo sign-ins (password for all: %s):" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Demo sign-ins (password for all: {demo.DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role}")
         self.stdout.write(f"Demo API token for ana: {demo.DEMO_TOKEN}")

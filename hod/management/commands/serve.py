@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from waitress import serve
+from waitress import serve  # type: ignore[import-untyped]
 
 from geo.zips import lookup
 from hod.wsgi import application

@@ -1,0 +1,180 @@
+"""The agent API, and that consumer data reaches only the agent who accepted (R-SEC-1)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from agents.models import ApiToken
+from hod.api import token_digest
+from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from referrals.models import Offer, Referral
+from routing.actions import expire_due_offers
+
+pytestmark = pytest.mark.django_db
+NOW = WEEKDAY_MORNING
+SECRETS = ("Carmen", "Ruiz", "+16025550134", "carmen@example.com")
+
+
+def with_token(agent=None, *, staff=False) -> dict[str, str]:
+    user = get_user_model().objects.create(username=f"u{secrets.token_hex(4)}", is_staff=staff)
+    if agent is not None:
+        agent.user = user
+        agent.save(update_fields=["user"])
+    token = secrets.token_urlsafe(16)
+    ApiToken.objects.create(user=user, digest=token_digest(token))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def cast():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    return ana, diego
+
+
+def intake(client: Client) -> str:
+    response = client.post("/api/v1/referrals", consumer(), content_type="application/json")
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def no_secrets(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_a_pending_offer_shows_only_city_county_and_state(client, clock, cast):
+    ana, _ = cast
+    intake(client)
+    response = client.get("/api/v1/agent/referrals", headers=with_token(ana))
+    assert response.status_code == 200
+    [row] = response.json()
+    assert row["status"] == "pending"
+    assert row["location"] == "Phoenix, Maricopa, AZ"
+    assert row["consumer"] is None
+    no_secrets(response.content.decode())
+
+
+def test_accepting_reveals_the_consumer_to_the_winner_only(client, clock, cast):
+    ana, diego = cast
+    intake(client)
+    offer = Offer.objects.get(agent=ana)
+    ana_headers, diego_headers = with_token(ana), with_token(diego)
+    clock.shift(timedelta(minutes=3))
+    response = client.post(f"/api/v1/agent/offers/{offer.pk}/accept", headers=ana_headers)
+    assert response.status_code == 200
+    assert response.json()["offer"]["consumer"]["first_name"] == "Carmen"
+    # Diego cannot accept Ana's offer, nor see anything of it.
+    stolen = client.post(f"/api/v1/agent/offers/{offer.pk}/accept", headers=diego_headers)
+    assert stolen.status_code == 404
+    no_secrets(stolen.content.decode())
+    no_secrets(client.get("/api/v1/agent/referrals", headers=diego_headers).content.decode())
+
+
+def test_missed_and_rejected_referrals_show_no_consumer_data(client, clock, cast):
+    ana, diego = cast
+    intake(client)
+    clock.shift(timedelta(minutes=15))
+    expire_due_offers(timezone.now())
+    diego_offer = Offer.objects.get(agent=diego)
+    diego_headers = with_token(diego)
+    assert client.post(f"/api/v1/agent/offers/{diego_offer.pk}/reject", headers=diego_headers).status_code == 200
+    ana_rows = client.get("/api/v1/agent/referrals", headers=with_token(ana))
+    # Ana missed the direct offer; the safety net now offers it to her again, by email.
+    assert [(r["kind"], r["status"], r["status_label"]) for r in ana_rows.json()] == [
+        ("safety_net", "pending", "Pending"),
+        ("direct", "missed", "Missed"),
+    ]
+    no_secrets(ana_rows.content.decode())
+    diego_rows = client.get("/api/v1/agent/referrals", headers=diego_headers)
+    assert [(r["kind"], r["status"]) for r in diego_rows.json()] == [("safety_net", "pending"), ("direct", "rejected")]
+    no_secrets(diego_rows.content.decode())
+
+
+def test_the_safety_net_loser_sees_it_taken_without_data(client, clock):
+    off = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    ana = make_agent("Ana", languages=["es"], weekly=off)
+    emma = make_agent("Emma", languages=["en"], weekly=off)
+    intake(client)
+    ana_headers, emma_headers = with_token(ana), with_token(emma)
+    emma_offer = Offer.objects.get(agent=emma)
+    ana_offer = Offer.objects.get(agent=ana)
+    assert client.post(f"/api/v1/agent/offers/{emma_offer.pk}/accept", headers=emma_headers).status_code == 200
+    lost = client.post(f"/api/v1/agent/offers/{ana_offer.pk}/accept", headers=ana_headers)
+    assert lost.status_code == 409
+    assert lost.json()["result"] == "taken"
+    assert lost.json()["offer"]["consumer"] is None
+    no_secrets(lost.content.decode())
+    no_secrets(client.get("/api/v1/agent/referrals", headers=ana_headers).content.decode())
+
+
+def test_searching_by_name_never_reaches_referrals_of_others(client, clock, cast):
+    ana, diego = cast
+    intake(client)
+    diego_headers = with_token(diego)
+    rows = client.get("/api/v1/agent/referrals?first_name=Carmen", headers=diego_headers).json()
+    assert rows == []
+    # Even the pending offer to Ana cannot be found by name by Ana before she accepts.
+    assert client.get("/api/v1/agent/referrals?last_name=Ruiz", headers=with_token(ana)).json() == []
+
+
+def test_status_changes_need_a_subcategory_and_belong_to_the_winner(client, clock, cast):
+    ana, diego = cast
+    referral_id = intake(client)
+    ana_headers = with_token(ana)
+    client.post(f"/api/v1/agent/offers/{Offer.objects.get(agent=ana).pk}/accept", headers=ana_headers)
+    url = f"/api/v1/agent/referrals/{referral_id}/status"
+    missing = client.post(url, {"status": "completed"}, content_type="application/json", headers=ana_headers)
+    assert missing.status_code == 400
+    assert "completion" in missing.json()["detail"]
+    bad = client.post(url, {"status": "deleted"}, content_type="application/json", headers=ana_headers)
+    assert bad.status_code == 400
+    assert "status" in bad.json()["errors"]
+    other = client.post(url, {"status": "in_progress"}, content_type="application/json", headers=with_token(diego))
+    assert other.status_code == 404
+    done = client.post(
+        url, {"status": "completed", "completion": "qhp"}, content_type="application/json", headers=ana_headers
+    )
+    assert done.status_code == 200
+    assert done.json()["offer"]["status"] == "completed"
+    assert Referral.objects.get().completion == "qhp"
+
+
+def test_requests_without_a_valid_token_are_refused(client, clock, cast):
+    intake(client)
+    assert client.get("/api/v1/agent/referrals").status_code == 401
+    assert client.get("/api/v1/agent/referrals", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/api/v1/agent/referrals", headers=with_token()).status_code == 403
+
+
+def test_the_explanation_is_for_operators_and_holds_no_personal_data(client, clock):
+    make_agent("Near", zip_code="85003", languages=["es"], weekly=[{"on": False, "start": "08:00", "end": "17:00"}] * 7)
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    make_agent("Emma", zip_code="85004", languages=["en"])
+    make_agent("Untrained", zip_code="85004", languages=["es"], training_year=2026)
+    referral_id = intake(client)
+    url = f"/api/v1/ops/referrals/{referral_id}/explanation"
+    assert client.get(url, headers=with_token(diego)).status_code == 403
+    response = client.get(url, headers=with_token(staff=True))
+    assert response.status_code == 200
+    body = response.json()
+    routed = next(item for item in body["timeline"] if item["event"] == "routed")
+    assert routed["passed_over"][0]["reason"] == "day_off"
+    assert routed["chosen"].startswith("Diego")
+    assert body["offers"][0]["outcome"] == "pending"
+    assert body["ruled_out"]["language_not_spoken"] == 1
+    assert body["ruled_out"]["not_routable"][0]["reasons"] == ["no_training"]
+    no_secrets(response.content.decode())

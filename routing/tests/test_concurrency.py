@@ -1,0 +1,193 @@
+"""Races on PostgreSQL: real threads with their own connections, released together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from intake.services import request_form, submit
+from referrals.models import Offer, Outcome, Referral, Status
+from routing import actions
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+NOW = WEEKDAY_MORNING
+OFF = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+
+
+def new_referral(now=NOW, **overrides) -> Referral:
+    form = request_form(consumer(**overrides), now)
+    assert form.is_valid(), form.errors
+    return submit(form, now)[0]
+
+
+def run_together(workers: list, rounds: int) -> None:
+    """Each worker runs `rounds` times; a barrier releases all of them at once per round."""
+    barrier = threading.Barrier(len(workers))
+    errors: list[BaseException] = []
+
+    def loop(work) -> None:
+        try:
+            for round_ in range(rounds):
+                barrier.wait()
+                work(round_)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=loop, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+
+
+def test_fifty_agents_accepting_one_safety_net_referral_make_exactly_one_winner():
+    agents = [make_agent(f"Agent{i}", languages=["es"], weekly=OFF) for i in range(50)]
+    rounds = 100
+    referrals = [new_referral(phone=f"602-555-{1000 + r:04d}") for r in range(rounds)]
+    offers = {
+        (o.referral_id, o.agent_id): o.pk
+        for o in Offer.objects.filter(kind="safety_net").only("pk", "referral_id", "agent_id")
+    }
+    results: list[list[str]] = [[""] * len(agents) for _ in range(rounds)]
+
+    def worker(index: int):
+        agent = agents[index]
+
+        def work(round_: int) -> None:
+            referral = referrals[round_]
+            result = actions.accept(offers[(referral.pk, agent.pk)], agent, NOW + timedelta(hours=1))
+            results[round_][index] = result.value
+
+        return work
+
+    run_together([worker(i) for i in range(len(agents))], rounds)
+    for round_, referral in enumerate(referrals):
+        assert sorted(results[round_]).count("accepted") == 1, results[round_]
+        assert results[round_].count("taken") == len(agents) - 1
+        winner = agents[results[round_].index("accepted")]
+        referral.refresh_from_db()
+        assert referral.status == Status.ACCEPTED
+        assert referral.accepted_by_id == winner.pk
+        assert Offer.objects.filter(referral=referral, outcome=Outcome.ACCEPTED).count() == 1
+
+
+def test_accept_and_expiry_at_the_same_instant_have_one_consistent_outcome():
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    make_agent("Diego", zip_code="85701", languages=["es"])
+    rounds = 60
+    referrals = [new_referral(phone=f"602-555-{2000 + r:04d}") for r in range(rounds)]
+    offers = [Offer.objects.get(referral=r, agent=ana).pk for r in referrals]
+    deadline = NOW + timedelta(minutes=15)
+    accepted: list[str] = [""] * rounds
+
+    def accepter(round_: int) -> None:
+        # The last microsecond of the window: legitimate, and racing the dispatcher.
+        accepted[round_] = actions.accept(offers[round_], ana, deadline - timedelta(microseconds=1)).value
+
+    def expirer(round_: int) -> None:
+        actions.expire_due_offers(deadline, limit=1)
+
+    run_together([accepter, expirer], rounds)
+    outcomes = set()
+    for round_, referral in enumerate(referrals):
+        referral.refresh_from_db()
+        offer = Offer.objects.get(pk=offers[round_])
+        if accepted[round_] == "accepted":
+            assert offer.outcome == Outcome.ACCEPTED
+            assert referral.status == Status.ACCEPTED and referral.accepted_by_id == ana.pk
+            assert not Offer.objects.filter(referral=referral, outcome=Outcome.PENDING).exists()
+        else:
+            assert accepted[round_] in {"expired", "decided"}
+            assert offer.outcome == Outcome.EXPIRED
+            assert referral.status == Status.OFFERED
+            assert Offer.objects.get(referral=referral, outcome=Outcome.PENDING).agent.first_name == "Diego"
+        outcomes.add(offer.outcome)
+    assert outcomes <= {Outcome.ACCEPTED, Outcome.EXPIRED}
+
+
+def _dispatcher(tmp_path, batch: int) -> subprocess.Popen[bytes]:
+    db = connection.settings_dict
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "HOD_PLAN_YEAR": "2027",
+        "HOD_DISPATCH_BATCH": str(batch),
+        "HOD_DISPATCH_POLL_SECONDS": "0",
+        "HOD_VAR_DIR": str(tmp_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "dispatch"], cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL
+    )
+
+
+def _wait_until(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_a_dispatcher_killed_mid_batch_loses_nothing_and_offers_nobody_twice(tmp_path):
+    agents = [
+        make_agent(f"A{i}", zip_code=z, languages=["es"]) for i, z in enumerate(["85003", "85701", "85301", "85201"])
+    ]
+    # Offers made 16 minutes ago are due now, by the real clock the dispatcher reads.
+    from django.utils import timezone
+
+    then = timezone.now() - timedelta(minutes=16)
+    for agent in agents:
+        agent.schedule.weekly = [{"on": True, "start": "00:00", "end": "24:00"}] * 7
+        agent.schedule.save()
+    count = 300
+    for r in range(count):
+        new_referral(now=then, phone=f"602-555-{3000 + r:04d}")
+    first_round = set(Offer.objects.filter(outcome=Outcome.PENDING).values_list("pk", flat=True))
+    assert len(first_round) == count
+
+    victim = _dispatcher(tmp_path, batch=25)
+    moved = _wait_until(lambda: Offer.objects.filter(pk__in=first_round, outcome=Outcome.EXPIRED).count() >= 30, 60)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert moved, "the dispatcher made no progress"
+    done_before_restart = Offer.objects.filter(pk__in=first_round, outcome=Outcome.EXPIRED).count()
+    assert done_before_restart < count, "the kill came too late to land mid-batch"
+
+    survivor = _dispatcher(tmp_path, batch=25)
+    try:
+        finished = _wait_until(
+            lambda: not Offer.objects.filter(pk__in=first_round, outcome=Outcome.PENDING).exists(), 120
+        )
+    finally:
+        survivor.send_signal(signal.SIGTERM)
+        survivor.wait(timeout=30)
+    assert finished
+    assert Referral.objects.count() == count
+    for referral in Referral.objects.all():
+        direct = list(referral.offers.filter(kind="direct"))
+        assert len({o.agent_id for o in direct}) == len(direct), "an agent was offered the same referral twice"
+        pending = [o for o in direct if o.outcome == Outcome.PENDING]
+        if referral.status == Status.OFFERED:
+            assert len(pending) == 1
+        else:
+            assert referral.status == Status.SAFETY_NET and not pending
+        assert sorted(o.rank for o in direct) == list(range(1, len(direct) + 1))
