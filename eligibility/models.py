@@ -88,13 +88,22 @@ class Coverage(models.Model):
     lon = models.FloatField()
     # The last day this row holds: the earliest of license expiry and registration end.
     valid_until = models.DateField(null=True, blank=True)
+    # Copied from the agent at every offer: the tie-break is then part of the index order.
+    last_offered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["agent", "plan_year", "state", "language"], name="coverage_once")
         ]
-        # Used by routing.candidates: every routing decision filters on these three.
-        indexes = [models.Index(fields=["plan_year", "state", "language"], name="coverage_lookup")]
+        # Used by routing.candidates: every routing decision scans a latitude band of one
+        # (plan year, state, language); on PostgreSQL the scan never touches the table.
+        indexes = [
+            models.Index(
+                fields=["plan_year", "state", "language", "lat"],
+                include=["lon", "agent_id", "valid_until", "last_offered_at"],
+                name="coverage_lookup",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.plan_year} {self.state} {self.language}"

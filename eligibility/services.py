@@ -84,6 +84,7 @@ def refresh_agent(agent: Agent, now: datetime) -> rules.Evaluation:
                 lat=agent.lat,
                 lon=agent.lon,
                 valid_until=until,
+                last_offered_at=agent.last_offered_at,
             )
             for state, until in sorted(evaluation.states.items())
             for language in sorted(set(agent.languages))

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from agents.models import Agent
+from eligibility.models import Coverage
 from eligibility.services import plan_year_at
 from notifications import outbox
 from referrals.events import SYSTEM, actor_for_agent, record
@@ -78,6 +79,7 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
         distance_miles=round(candidate.distance, 2),
     )
     Agent.objects.filter(pk=candidate.agent_id).update(last_offered_at=now)
+    Coverage.objects.filter(agent_id=candidate.agent_id).update(last_offered_at=now)
     if referral.status != Status.OFFERED:
         referral.status = Status.OFFERED
         referral.save(update_fields=["status"])

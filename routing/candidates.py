@@ -7,21 +7,35 @@ passed over, so that every decision can be explained (R-ROUTE-9).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, FloatField, Q, QuerySet
-from django.db.models.expressions import ExpressionWrapper, Value
+from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Value
 
+from agents.models import Agent
 from availability import rules as availability
 from availability.models import OutOfOffice
 from eligibility.models import Coverage
 from geo.zips import distance_miles
 from referrals.models import Offer, OfferKind, Referral
 
-PAGE_SIZE = 64
+# Page sizes: the first page is usually enough; later ones grow so that a night with
+# nobody available costs a few queries, not one per handful of agents.
+FIRST_PAGE, MAX_PAGE = 16, 256
+# Search rings, in miles: most consumers find an available agent in the first one, and
+# each ring is one index range scan, so a decision costs a few small queries at most.
+RINGS = (10.0, 30.0, 90.0, 270.0, 810.0, math.inf)
+MILES_PER_DEGREE = 69.05
+AGENT_COLUMNS = (
+    "pk",
+    "time_zone",
+    "schedule__weekly",
+    "schedule__breaks",
+    "schedule__override_date",
+    "schedule__override_on",
+    "schedule__override_until",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +43,6 @@ class Candidate:
     agent_id: int
     distance: float
     last_offered_at: datetime | None
-
-    def sort_key(self) -> tuple[float, float, int]:
-        # Nearest first; ties go to whoever has waited longest since their last offer.
-        waited = self.last_offered_at.timestamp() if self.last_offered_at else -math.inf
-        return (round(self.distance, 2), waited, self.agent_id)
 
 
 @dataclass
@@ -44,83 +53,97 @@ class Decision:
 
 
 def _coverage(referral: Referral, plan_year: int, now: datetime) -> QuerySet[Coverage]:
-    already_offered = Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).values("agent_id")
     return Coverage.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=now.date()),
         plan_year=plan_year,
         state=referral.state,
         language=referral.language,
-    ).exclude(agent_id__in=already_offered)
+    )
 
 
-def _ordered_pages(referral: Referral, plan_year: int, now: datetime) -> Iterator[list[dict[str, object]]]:
-    """Candidate rows nearest first, a page at a time.
+def _ring_pages(
+    referral: Referral, rows: QuerySet[Coverage], inner: float, outer: float
+) -> Iterator[Sequence[Coverage]]:
+    """Coverage rows more than `inner` and at most `outer` miles away, nearest first, a
+    page at a time.
 
-    The database orders by an equirectangular approximation of distance (plain arithmetic,
-    so it runs on SQLite and PostgreSQL alike); each page is then re-ordered by the exact
-    great-circle distance. Within the few hundred miles that matter the two orders agree.
+    The database does the work: an index range scan of the latitude band (coverage_lookup),
+    then the order by an equirectangular distance — plain arithmetic, so SQLite and
+    PostgreSQL agree — and by the longest wait for ties. Within a few hundred miles this
+    order matches the great-circle one; the reported miles are great-circle.
     """
     k = math.cos(math.radians(referral.lat))
-    approx = ExpressionWrapper(
-        (F("lat") - Value(referral.lat)) * (F("lat") - Value(referral.lat))
-        + (F("lon") - Value(referral.lon)) * (F("lon") - Value(referral.lon)) * Value(k * k),
-        output_field=FloatField(),
-    )
-    rows = (
-        _coverage(referral, plan_year, now)
-        .annotate(d2=approx)
-        .order_by("d2", F("agent__last_offered_at").asc(nulls_first=True), "agent_id")
-        .values(
-            "agent_id",
-            "lat",
-            "lon",
-            "agent__last_offered_at",
-            "agent__time_zone",
-            "agent__schedule__weekly",
-            "agent__schedule__breaks",
-            "agent__schedule__override_date",
-            "agent__schedule__override_on",
-            "agent__schedule__override_until",
+    dy = (F("lat") - Value(referral.lat)) * Value(MILES_PER_DEGREE)
+    dx = (F("lon") - Value(referral.lon)) * Value(MILES_PER_DEGREE * k)
+    d2 = ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField())
+    ring = rows.annotate(d2=d2).filter(d2__gt=inner * abs(inner))
+    if not math.isinf(outer):
+        dlat = outer / MILES_PER_DEGREE
+        dlon = outer / (MILES_PER_DEGREE * k)
+        ring = ring.filter(
+            d2__lte=outer * outer,
+            lat__gte=referral.lat - dlat,
+            lat__lte=referral.lat + dlat,
+            lon__gte=referral.lon - dlon,
+            lon__lte=referral.lon + dlon,
         )
+    ordered = ring.order_by("d2", F("last_offered_at").asc(nulls_first=True), "agent_id").only(
+        "agent_id", "lat", "lon", "last_offered_at"
     )
-    offset = 0
+    offset, size = 0, FIRST_PAGE
     while True:
-        page = list(rows[offset : offset + PAGE_SIZE])
-        if not page:
+        page = list(ordered[offset : offset + size])
+        if page:
+            yield page
+        if len(page) < size:
             return
-        yield page
-        if len(page) < PAGE_SIZE:
-            return
-        offset += PAGE_SIZE
+        offset += size
+        size = min(size * 4, MAX_PAGE)
 
 
-def _out_of_office(agent_ids: list[int], now: datetime) -> dict[int, list[availability.Period]]:
-    periods: dict[int, list[availability.Period]] = defaultdict(list)
-    rows = OutOfOffice.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now), agent_id__in=agent_ids, starts_at__lte=now
-    ).values_list("agent_id", "starts_at", "ends_at")
-    for agent_id, starts_at, ends_at in rows:
-        periods[agent_id].append(availability.Period(starts_at, ends_at))
-    return periods
+def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tuple[Candidate, dict[str, object]]]:
+    """Candidates not yet offered this referral, nearest first, with their schedule data."""
+    offered = Offer.objects.filter(referral_id=referral.pk, kind=OfferKind.DIRECT).values("agent_id")
+    rows = _coverage(referral, plan_year, now).exclude(agent_id__in=offered)
+    inner = -1.0
+    for outer in RINGS:
+        for page in _ring_pages(referral, rows, inner, outer):
+            ids = [row.agent_id for row in page]
+            away = OutOfOffice.objects.filter(
+                Q(ends_at__isnull=True) | Q(ends_at__gt=now), agent_id=OuterRef("pk"), starts_at__lte=now
+            )
+            agents = {
+                row["pk"]: row
+                for row in Agent.objects.filter(pk__in=ids).annotate(away=Exists(away)).values(*AGENT_COLUMNS, "away")
+            }
+            for row in page:
+                agent = agents.get(row.agent_id)
+                if agent is None:
+                    continue
+                # Out of office right now: one period covering this instant is all the rules need.
+                agent["out_of_office"] = [availability.Period(now, None)] if agent["away"] else []
+                miles = distance_miles(referral.lat, referral.lon, row.lat, row.lon)
+                yield Candidate(row.agent_id, miles, row.last_offered_at), agent
+        inner = outer
 
 
-def unavailable_reason(row: dict[str, object], ooo: list[availability.Period], now: datetime) -> str | None:
-    weekly = row["agent__schedule__weekly"]
+def unavailable_reason(row: dict[str, object], now: datetime) -> str | None:
+    weekly = row["schedule__weekly"]
     if weekly is None:
         return "no_schedule"
     override = None
-    if row["agent__schedule__override_date"] is not None:
+    if row["schedule__override_date"] is not None:
         override = availability.Override(
-            on_date=row["agent__schedule__override_date"],  # type: ignore[arg-type]
-            on=bool(row["agent__schedule__override_on"]),
-            until=row["agent__schedule__override_until"],  # type: ignore[arg-type]
+            on_date=row["schedule__override_date"],  # type: ignore[arg-type]
+            on=bool(row["schedule__override_on"]),
+            until=row["schedule__override_until"],  # type: ignore[arg-type]
         )
     return availability.unavailable_reason(
         weekly=weekly,  # type: ignore[arg-type]
-        breaks=row["agent__schedule__breaks"] or [],  # type: ignore[arg-type]
+        breaks=row["schedule__breaks"] or [],  # type: ignore[arg-type]
         override=override,
-        out_of_office=ooo,
-        time_zone=str(row["agent__time_zone"]),
+        out_of_office=row["out_of_office"],  # type: ignore[arg-type]
+        time_zone=str(row["time_zone"]),
         now=now,
     )
 
@@ -130,37 +153,22 @@ def next_candidate(referral: Referral, plan_year: int, now: datetime, *, keep: i
 
     1. Coverage rows (eligible, registered, not suspended, licensed in the state with it
        in their preferences, speaking the language), minus agents already offered.
-    2. Nearest first by distance between ZIPs; ties by longest wait since last offer.
+    2. Nearest first by great-circle distance between ZIPs, searched ring by ring; ties
+       by longest wait since the last offer.
     3. The first one available now wins; the nearer ones and why they were passed over
        are kept (up to `keep`) for the explanation.
     """
     decision = Decision()
-    for page in _ordered_pages(referral, plan_year, now):
-        ooo = _out_of_office([int(row["agent_id"]) for row in page], now)  # type: ignore[call-overload]
-        ranked = sorted(
-            (
-                (
-                    Candidate(
-                        agent_id=int(row["agent_id"]),  # type: ignore[call-overload]
-                        distance=distance_miles(referral.lat, referral.lon, row["lat"], row["lon"]),  # type: ignore[arg-type]
-                        last_offered_at=row["agent__last_offered_at"],  # type: ignore[arg-type]
-                    ),
-                    row,
-                )
-                for row in page
-            ),
-            key=lambda pair: pair[0].sort_key(),
-        )
-        for candidate, row in ranked:
-            decision.examined += 1
-            reason = unavailable_reason(row, ooo.get(candidate.agent_id, []), now)
-            if reason is None:
-                decision.chosen = candidate
-                return decision
-            if len(decision.passed_over) < keep:
-                decision.passed_over.append(
-                    {"agent": candidate.agent_id, "miles": round(candidate.distance, 1), "reason": reason}
-                )
+    for candidate, row in _ordered(referral, plan_year, now):
+        decision.examined += 1
+        reason = unavailable_reason(row, now)
+        if reason is None:
+            decision.chosen = candidate
+            return decision
+        if len(decision.passed_over) < keep:
+            decision.passed_over.append(
+                {"agent": candidate.agent_id, "miles": round(candidate.distance, 1), "reason": reason}
+            )
     return decision
 
 

@@ -207,3 +207,19 @@ def test_a_row_that_fails_does_not_stop_the_others(monkeypatch):
     assert first.pk in dispatcher.quarantine
     assert pending_offer(first).outcome == Outcome.PENDING  # rolled back, tried again later
     assert Offer.objects.filter(referral=second, outcome=Outcome.EXPIRED).count() == 1
+
+
+def test_the_search_widens_ring_by_ring_and_keeps_the_distance_order():
+    off = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    make_agent("Austin", zip_code="78701", languages=["es"], states=["TX"], weekly=off)  # ~146 mi
+    make_agent("Dallas", zip_code="75201", languages=["es"], states=["TX"], weekly=off)  # ~225 mi
+    make_agent("Katy", zip_code="77494", languages=["es"], states=["TX"], weekly=off)  # ~30 mi
+    make_agent("Downtown", zip_code="77002", languages=["es"], states=["TX"], weekly=off)  # 0 mi
+    el_paso = make_agent("ElPaso", zip_code="79901", languages=["es"], states=["TX"])  # ~675 mi
+    referral = intake(zip_code="77002")
+    assert pending_offer(referral).agent == el_paso
+    routed = Event.objects.get(referral=referral, kind="routed")
+    miles = [p["miles"] for p in routed.data["passed_over"]]
+    assert miles == sorted(miles) and len(miles) == 4
+    assert miles[0] == 0.0 and 25 < miles[1] < 75 and 75 < miles[2] < 200 and 200 < miles[3] < 600
+    assert 600 < routed.data["miles"]
