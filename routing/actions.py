@@ -24,6 +24,9 @@ from referrals.models import OPEN_STATUSES, Offer, OfferKind, Outcome, Referral,
 from routing.candidates import Candidate, next_candidate, safety_net_recipients
 
 logger = logging.getLogger(__name__)
+# Referrals one expiry transaction holds at most: small, so that an agent accepting one of
+# them waits little, and so that the other dispatchers claim the next ones in parallel.
+EXPIRY_BATCH = 20
 
 
 class Result(enum.StrEnum):
@@ -179,25 +182,30 @@ def expire_due_offers(
 ) -> int:
     """Dispatcher unit: expire up to `limit` due offers, routing each referral on.
 
-    1. Claim the referrals whose direct offer is due, skipping rows another dispatcher
-       holds (PostgreSQL: FOR UPDATE SKIP LOCKED), in one short transaction.
+    1. Claim the referrals whose direct offer is due, oldest deadline first, in one query
+       that locks them and skips rows another dispatcher holds (PostgreSQL: FOR UPDATE
+       SKIP LOCKED), so several dispatchers split the work instead of queueing on it.
     2. Expire and re-route each one inside a savepoint, so one bad row cannot undo the
        batch; its id is appended to `failed` so the dispatcher can back off from it.
+    3. Commit: the claim is short, so an agent accepting one of these waits little.
     Returns how many offers were expired; a full batch means there may be more.
     """
-    limit = limit or settings.HOD_DISPATCH_BATCH
+    limit = min(limit or settings.HOD_DISPATCH_BATCH, EXPIRY_BATCH)
     done = 0
     with transaction.atomic():
-        due = (
-            Offer.objects.filter(outcome=Outcome.PENDING, kind=OfferKind.DIRECT, expires_at__lte=now)
-            .exclude(referral_id__in=skip)
-            .order_by("expires_at")
-            .values_list("referral_id", flat=True)[:limit]
+        claimed = (
+            Referral.objects.filter(
+                status=Status.OFFERED,
+                offers__outcome=Outcome.PENDING,
+                offers__kind=OfferKind.DIRECT,
+                offers__expires_at__lte=now,
+            )
+            .exclude(pk__in=skip)
+            .order_by("offers__expires_at", "pk")
         )
-        claimed = Referral.objects.filter(pk__in=list(due)).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
-            claimed = claimed.select_for_update(skip_locked=True)
-        for referral in claimed:
+            claimed = claimed.select_for_update(skip_locked=True, of=("self",))
+        for referral in claimed[:limit]:
             offer = Offer.objects.filter(
                 referral=referral, outcome=Outcome.PENDING, kind=OfferKind.DIRECT, expires_at__lte=now
             ).first()

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from notifications.delivery import deliver_due
-from routing.actions import close_stale_safety_net, expire_due_offers
+from routing.actions import EXPIRY_BATCH, close_stale_safety_net, expire_due_offers
 
 logger = logging.getLogger(__name__)
 BACKOFF = timedelta(seconds=60)
@@ -39,7 +39,7 @@ class Dispatcher:
             self.quarantine[referral_id] = now + BACKOFF
         delivered = deliver_due(self.clock(), limit=self.batch)
         closed = close_stale_safety_net(self.clock(), limit=self.batch)
-        return max(expired + len(failed), delivered, closed) >= self.batch
+        return expired + len(failed) >= min(self.batch, EXPIRY_BATCH) or max(delivered, closed) >= self.batch
 
     def loop(self, stop: threading.Event) -> None:
         logger.info("dispatcher started")

@@ -1,0 +1,142 @@
+"""Intake over HTTP: p50 / p99 from request to committed first offer, at a steady rate
+(target p99 ≤ 50 ms at 100 requests/s for 60 s), against 100,000 agents on PostgreSQL.
+
+    .venv/bin/python bench/intake.py [--rate 100] [--seconds 60] [--web 2]
+
+Starts `--web` server processes (`manage.py serve --no-dispatcher`) and one dispatcher, on
+loopback. The load is open-loop: each request is due at a fixed instant and its latency
+counts from that instant, so a slow server cannot hide its queue (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import common
+
+BASE_PORT = 8790
+
+
+def start_servers(web: int) -> list[subprocess.Popen[bytes]]:
+    env = {**os.environ}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--no-dispatcher", "--port", str(BASE_PORT + i), "--threads", "8"],
+            cwd=common.ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        for i in range(web)
+    ]
+    procs.append(subprocess.Popen([sys.executable, "manage.py", "dispatch"], cwd=common.ROOT, env=env))
+    for i in range(web):
+        for _ in range(200):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", BASE_PORT + i, timeout=1)
+                conn.request("GET", "/api/openapi.json")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return procs
+
+
+def payloads(n: int) -> list[bytes]:
+    from agents.demo import POPULATION, _places_by_state
+    from eligibility.services import served_states
+
+    rnd = random.Random(5)
+    states = sorted(served_states(2027) & POPULATION.keys())
+    places = _places_by_state(set(states))
+    languages = ["en"] * 60 + ["es"] * 35 + ["vi", "zh", "ko", "ht", "ru"]
+    out = []
+    for i in range(n):
+        place = rnd.choice(places[rnd.choices(states, [POPULATION[s] for s in states])[0]])
+        body = {
+            "first_name": "Bench",
+            "last_name": f"Consumer{'abcdefghij'[i % 10]}",
+            "phone": f"602-555-{i % 10000:04d}",
+            "zip_code": place.zip_code,
+            "language": rnd.choice(languages),
+            "consent": True,
+        }
+        out.append(json.dumps(body).encode())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--agents", type=int, default=100_000)
+    args = parser.parse_args()
+    common.setup(args.agents)
+    baseline = common.raw_insert_baseline()
+    total = int(args.rate * args.seconds)
+    bodies = payloads(total)
+    procs = start_servers(args.web)
+    work: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        port = BASE_PORT + index % args.web
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while (item := work.get()) is not None:
+            due, body = item
+            headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+            try:
+                conn.request("POST", "/api/v1/referrals", body, headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 201
+            except (OSError, http.client.HTTPException) as exc:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok, response = False, exc
+            with lock:
+                latencies.append(time.perf_counter() - due)
+                if not ok:
+                    errors.append(str(getattr(response, "status", response)))
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(32)]
+    for thread in threads:
+        thread.start()
+    try:
+        started = time.perf_counter()
+        for i, body in enumerate(bodies):
+            due = started + i / args.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            work.put((due, body))
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+    print(
+        f"sent {total:,} requests in {elapsed:.1f} s ({total / elapsed:.1f}/s) to {args.web} web processes; "
+        f"errors: {len(errors)} {sorted(set(errors))[:5]}"
+    )
+    common.report(f"intake over HTTP at {args.rate:g}/s", latencies, baseline, target_ms=50)
+
+
+if __name__ == "__main__":
+    main()
