@@ -9,7 +9,6 @@ import threading
 from datetime import timedelta
 
 import common  # noqa: F401 - sets up the environment
-
 import django
 
 django.setup()
