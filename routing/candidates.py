@@ -11,14 +11,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q
 
 from agents.models import Agent
 from availability import rules as availability
 from availability.models import OutOfOffice
 from eligibility.models import Coverage
 from geo.zips import distance_miles
-from referrals.models import Offer, OfferKind, Referral
+from referrals.models import Referral
 
 # Page sizes: the first page is usually enough; later ones grow so that a night with
 # nobody available costs a few queries, not one per handful of agents.
@@ -52,20 +52,33 @@ class Decision:
     examined: int = 0
 
 
-def _coverage(referral: Referral, plan_year: int, now: datetime) -> QuerySet[Coverage]:
-    return Coverage.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=now.date()),
-        plan_year=plan_year,
-        state=referral.state,
-        language=referral.language,
-    )
+# The hottest query of the product, written out so no ORM compilation sits on the path.
+# Plain SQL that SQLite and PostgreSQL both run; `last_offered_at IS NOT NULL` sorts the
+# never-offered first on both.
+RING_SQL = """
+SELECT id, agent_id, lat, lon, last_offered_at, d2 FROM (
+    SELECT c.id, c.agent_id, c.lat, c.lon, c.last_offered_at,
+           (c.lat - %(lat)s) * (c.lat - %(lat)s) * %(ky)s + (c.lon - %(lon)s) * (c.lon - %(lon)s) * %(kx)s AS d2
+    FROM eligibility_coverage c
+    WHERE c.plan_year = %(plan_year)s AND c.state = %(state)s AND c.language = %(language)s
+      AND c.lat BETWEEN %(lat_min)s AND %(lat_max)s AND c.lon BETWEEN %(lon_min)s AND %(lon_max)s
+      AND (c.valid_until IS NULL OR c.valid_until >= %(today)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM referrals_offer o
+          WHERE o.referral_id = %(referral)s AND o.agent_id = c.agent_id AND o.kind = 'direct'
+      )
+) ring
+WHERE d2 > %(inner2)s AND d2 <= %(outer2)s
+ORDER BY d2, last_offered_at IS NOT NULL, last_offered_at, agent_id
+LIMIT %(limit)s OFFSET %(offset)s
+"""
 
 
 def _ring_pages(
-    referral: Referral, rows: QuerySet[Coverage], inner: float, outer: float
+    referral: Referral, plan_year: int, now: datetime, inner: float, outer: float
 ) -> Iterator[Sequence[Coverage]]:
     """Coverage rows more than `inner` and at most `outer` miles away, nearest first, a
-    page at a time.
+    page at a time, for agents not yet offered this referral.
 
     The database does the work: an index range scan of the latitude band (coverage_lookup),
     then the order by an equirectangular distance — plain arithmetic, so SQLite and
@@ -73,26 +86,29 @@ def _ring_pages(
     order matches the great-circle one; the reported miles are great-circle.
     """
     k = math.cos(math.radians(referral.lat))
-    dy = (F("lat") - Value(referral.lat)) * Value(MILES_PER_DEGREE)
-    dx = (F("lon") - Value(referral.lon)) * Value(MILES_PER_DEGREE * k)
-    d2 = ExpressionWrapper(dy * dy + dx * dx, output_field=FloatField())
-    ring = rows.annotate(d2=d2).filter(d2__gt=inner * abs(inner))
-    if not math.isinf(outer):
-        dlat = outer / MILES_PER_DEGREE
-        dlon = outer / (MILES_PER_DEGREE * k)
-        ring = ring.filter(
-            d2__lte=outer * outer,
-            lat__gte=referral.lat - dlat,
-            lat__lte=referral.lat + dlat,
-            lon__gte=referral.lon - dlon,
-            lon__lte=referral.lon + dlon,
-        )
-    ordered = ring.order_by("d2", F("last_offered_at").asc(nulls_first=True), "agent_id").only(
-        "agent_id", "lat", "lon", "last_offered_at"
-    )
+    reach = min(outer, 20_000.0)
+    dlat = reach / MILES_PER_DEGREE
+    dlon = reach / (MILES_PER_DEGREE * max(k, 0.01))
+    params: dict[str, object] = {
+        "lat": referral.lat,
+        "lon": referral.lon,
+        "ky": MILES_PER_DEGREE**2,
+        "kx": (MILES_PER_DEGREE * k) ** 2,
+        "plan_year": plan_year,
+        "state": referral.state,
+        "language": referral.language,
+        "lat_min": referral.lat - dlat,
+        "lat_max": referral.lat + dlat,
+        "lon_min": referral.lon - dlon,
+        "lon_max": referral.lon + dlon,
+        "today": now.date(),
+        "referral": referral.pk or 0,
+        "inner2": inner * abs(inner),
+        "outer2": outer * outer if not math.isinf(outer) else 1e12,
+    }
     offset, size = 0, FIRST_PAGE
     while True:
-        page = list(ordered[offset : offset + size])
+        page = list(Coverage.objects.raw(RING_SQL, {**params, "limit": size, "offset": offset}))
         if page:
             yield page
         if len(page) < size:
@@ -103,11 +119,9 @@ def _ring_pages(
 
 def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tuple[Candidate, dict[str, object]]]:
     """Candidates not yet offered this referral, nearest first, with their schedule data."""
-    offered = Offer.objects.filter(referral_id=referral.pk, kind=OfferKind.DIRECT).values("agent_id")
-    rows = _coverage(referral, plan_year, now).exclude(agent_id__in=offered)
     inner = -1.0
     for outer in RINGS:
-        for page in _ring_pages(referral, rows, inner, outer):
+        for page in _ring_pages(referral, plan_year, now, inner, outer):
             ids = [row.agent_id for row in page]
             away = OutOfOffice.objects.filter(
                 Q(ends_at__isnull=True) | Q(ends_at__gt=now), agent_id=OuterRef("pk"), starts_at__lte=now
