@@ -7,6 +7,7 @@ from typing import Any
 
 import phonenumbers
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.zips import Place, ZipError, lookup
@@ -39,6 +40,10 @@ class ConsumerRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.served_states = served_states
         self.place: Place | None = None
+        # A consumer reading the page in Spanish most likely prefers Spanish.
+        language = (get_language() or "en")[:2]
+        if language in LANGUAGES:
+            self.fields["language"].initial = language
 
     def clean_first_name(self) -> str:
         return clean_name(self.cleaned_data["first_name"])

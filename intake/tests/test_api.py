@@ -115,3 +115,24 @@ def test_the_openapi_document_describes_intake_and_agent_actions(client):
     assert "/api/v1/referrals" in doc["paths"]
     assert "/api/v1/agent/offers/{offer_id}/accept" in doc["paths"]
     assert "/api/v1/ops/referrals/{referral_id}/explanation" in doc["paths"]
+
+
+def test_the_page_speaks_the_consumers_language_and_preselects_it(client):
+    page = client.get("/", headers={"Accept-Language": "es"}).content.decode()
+    assert "Reciba la llamada de un agente o corredor con licencia" in page
+    assert '<option value="es" selected>' in page
+    assert '<option value="en" selected>' in client.get("/").content.decode()
+
+
+def test_the_page_submits_through_the_same_intake_and_reports_errors_in_place(client):
+    make_agent("Ana", languages=["es"])
+    bad = client.post("/", {**consumer(zip_code="10001"), "consent": "on"})
+    assert bad.status_code == 400
+    assert "NY does not use HealthCare.gov" in bad.content.decode()
+    assert not Referral.objects.exists()
+    good = client.post("/", {**consumer(), "consent": "on"})
+    assert good.status_code == 302
+    received = client.get(good["Location"]).content.decode()
+    assert "Phoenix, Maricopa, AZ" in received
+    assert "Carmen" not in received
+    assert Offer.objects.get().agent.first_name == "Ana"
