@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
@@ -20,9 +21,16 @@ SUBJECTS = {
 }
 
 
+def offer_link(offer_id: int) -> str:
+    """Where the agent opens this offer: the link in every notice about it."""
+    return f"{settings.SITE_URL.rstrip('/')}/referrals/offers/{offer_id}/"
+
+
 def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
     with translation.override(message.language):
         data = dict(message.data)
+        if message.offer_id:
+            data["link"] = offer_link(message.offer_id)
         if data.get("expires_at"):
             expires = datetime.fromisoformat(str(data["expires_at"])).astimezone(ZoneInfo(time_zone))
             data["expires"] = date_format(expires, "TIME_FORMAT") + expires.strftime(" %Z")

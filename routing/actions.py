@@ -21,7 +21,7 @@ from eligibility.services import plan_year_at
 from notifications import outbox
 from referrals.events import SYSTEM, actor_for_agent, record
 from referrals.models import OPEN_STATUSES, Offer, OfferKind, Outcome, Referral, Status
-from routing.candidates import Candidate, next_candidate, safety_net_recipients
+from routing.candidates import Candidate, next_candidate
 
 logger = logging.getLogger(__name__)
 # Referrals one expiry transaction holds at most: small, so that an agent accepting one of
@@ -97,19 +97,7 @@ def escalate_to_safety_net(referral: Referral, now: datetime) -> int:
     referral.status = Status.SAFETY_NET
     referral.safety_net_at = now
     referral.save(update_fields=["status", "safety_net_at"])
-    recipients = safety_net_recipients(referral, plan_year_at(now), now)
-    Offer.objects.bulk_create(
-        [
-            Offer(referral=referral, agent_id=agent_id, kind=OfferKind.SAFETY_NET, offered_at=now)
-            for agent_id, _ in recipients
-        ],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
-    offer_ids = dict(Offer.objects.filter(referral=referral, kind=OfferKind.SAFETY_NET).values_list("agent_id", "id"))
-    sent = outbox.safety_net_notices(
-        referral, ((agent_id, email, offer_ids[agent_id]) for agent_id, email in recipients), now
-    )
+    sent = outbox.safety_net_fan_out(referral, plan_year_at(now), now)
     record("safety_net", at=now, referral=referral, recipients=sent)
     return sent
 

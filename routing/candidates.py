@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from agents.models import Agent
@@ -101,7 +102,7 @@ def _ring_pages(
         "lat_max": referral.lat + dlat,
         "lon_min": referral.lon - dlon,
         "lon_max": referral.lon + dlon,
-        "today": now.date(),
+        "today": connection.ops.adapt_datefield_value(now.date()),
         "referral": referral.pk or 0,
         "inner2": inner * abs(inner),
         "outer2": outer * outer if not math.isinf(outer) else 1e12,
@@ -184,19 +185,3 @@ def next_candidate(referral: Referral, plan_year: int, now: datetime, *, keep: i
                 {"agent": candidate.agent_id, "miles": round(candidate.distance, 1), "reason": reason}
             )
     return decision
-
-
-def safety_net_recipients(referral: Referral, plan_year: int, now: datetime) -> list[tuple[int, str]]:
-    """Every registered, eligible agent licensed in the consumer's state, whatever their
-    language or availability (R-ROUTE-7): (agent id, email), one per agent."""
-    rows = (
-        Coverage.objects.filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=now.date()),
-            plan_year=plan_year,
-            state=referral.state,
-        )
-        .values_list("agent_id", "agent__email")
-        .distinct()
-        .order_by("agent_id")
-    )
-    return list(rows)
