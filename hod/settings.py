@@ -85,10 +85,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side binding lets psycopg prepare the hot queries once per connection,
-    # so PostgreSQL stops re-planning them on every routing decision.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("HOD_PG_SERVER_SIDE_BINDING", True)
 DATABASES["default"]["TEST"] = {"NAME": env_str("HOD_TEST_DATABASE_NAME", "") or None}
 if not DATABASES["default"]["TEST"]["NAME"]:
     del DATABASES["default"]["TEST"]["NAME"]

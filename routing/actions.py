@@ -110,14 +110,23 @@ def _finish_accept(referral: Referral, offer: Offer, agent: Agent, now: datetime
     record("accepted", at=now, actor=actor_for_agent(agent.pk), referral=referral, offer=offer, agent_id=agent.pk)
 
 
+def _offer_and_locked_referral(offer_id: int, agent: Agent) -> tuple[Offer, Referral] | None:
+    """The agent's own offer and its referral, locked; None when the offer is not theirs."""
+    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
+    if offer is None:
+        return None
+    referral = lock_referral(offer.referral_id)
+    assert referral is not None  # noqa: S101 - the offer's foreign key guarantees it
+    return offer, referral
+
+
 @transaction.atomic
 def accept(offer_id: int, agent: Agent, now: datetime) -> Result:
     """The agent takes the referral. Exactly one agent can ever win (R-ROUTE-7)."""
-    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
-    if offer is None:
+    found = _offer_and_locked_referral(offer_id, agent)
+    if found is None:
         return Result.NOT_FOUND
-    referral = lock_referral(offer.referral_id)
-    assert referral is not None  # noqa: S101 - the offer's foreign key guarantees it
+    offer, referral = found
     if referral.status not in OPEN_STATUSES:
         return Result.TAKEN if referral.accepted_by_id not in (None, agent.pk) else Result.DECIDED
     pending = Offer.objects.filter(pk=offer.pk, outcome=Outcome.PENDING)
@@ -135,11 +144,10 @@ def accept(offer_id: int, agent: Agent, now: datetime) -> Result:
 @transaction.atomic
 def reject(offer_id: int, agent: Agent, now: datetime) -> Result:
     """The agent passes; never penalised, and the consumer moves on at once (R-ROUTE-6)."""
-    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
-    if offer is None:
+    found = _offer_and_locked_referral(offer_id, agent)
+    if found is None:
         return Result.NOT_FOUND
-    referral = lock_referral(offer.referral_id)
-    assert referral is not None  # noqa: S101
+    offer, referral = found
     if offer.kind == OfferKind.DIRECT and offer.is_expired(now):
         _expire(referral, offer, now)
         return Result.EXPIRED
