@@ -43,7 +43,8 @@ def lay_offers(count: int, due_in: float, offset: float = 0.0) -> float:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE notifications_attempt, notifications_message, referrals_event, referrals_offer, referrals_referral"
+            "TRUNCATE notifications_attempt, notifications_message, referrals_event, referrals_offer, "
+            "referrals_referral"
         )
     rnd = random.Random(3)
     pool = list(

@@ -91,7 +91,10 @@ def test_missed_and_rejected_referrals_show_no_consumer_data(client, clock, cast
     expire_due_offers(timezone.now())
     diego_offer = Offer.objects.get(agent=diego)
     diego_headers = with_token(diego)
-    assert client.post(f"/api/v1/agent/offers/{diego_offer.pk}/reject", headers=diego_headers).status_code == 200
+    rejected = client.post(f"/api/v1/agent/offers/{diego_offer.pk}/reject", headers=diego_headers)
+    assert rejected.status_code == 200
+    assert rejected.json()["offer"]["consumer"] is None
+    no_secrets(rejected.content.decode())
     ana_rows = client.get("/api/v1/agent/referrals", headers=with_token(ana))
     # Ana missed the direct offer; the safety net now offers it to her again, by email.
     assert [(r["kind"], r["status"], r["status_label"]) for r in ana_rows.json()] == [

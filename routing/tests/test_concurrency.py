@@ -147,7 +147,7 @@ def _wait_until(predicate, seconds: float) -> bool:
     return predicate()
 
 
-def test_a_dispatcher_killed_mid_batch_loses_nothing_and_offers_nobody_twice(tmp_path):
+def test_a_dispatcher_killed_mid_batch_loses_nothing_and_two_more_finish_the_work(tmp_path):
     agents = [
         make_agent(f"A{i}", zip_code=z, languages=["es"]) for i, z in enumerate(["85003", "85701", "85301", "85201"])
     ]
@@ -172,14 +172,17 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_offers_nobody_twice(tmp
     done_before_restart = Offer.objects.filter(pk__in=first_round, outcome=Outcome.EXPIRED).count()
     assert done_before_restart < count, "the kill came too late to land mid-batch"
 
-    survivor = _dispatcher(tmp_path, batch=25)
+    # Two dispatchers share the rest of the work.
+    survivors = [_dispatcher(tmp_path, batch=25), _dispatcher(tmp_path, batch=25)]
     try:
         finished = _wait_until(
             lambda: not Offer.objects.filter(pk__in=first_round, outcome=Outcome.PENDING).exists(), 120
         )
     finally:
-        survivor.send_signal(signal.SIGTERM)
-        survivor.wait(timeout=30)
+        for survivor in survivors:
+            survivor.send_signal(signal.SIGTERM)
+        for survivor in survivors:
+            assert survivor.wait(timeout=30) == 0, "a dispatcher did not stop cleanly on SIGTERM"
     assert finished
     assert Referral.objects.count() == count
     for referral in Referral.objects.all():
