@@ -6,18 +6,17 @@ passed over, so that every decision can be explained (R-ROUTE-9).
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.utils.dateparse import parse_date, parse_datetime
 
-from agents.models import Agent
 from availability import rules as availability
-from availability.models import OutOfOffice
-from eligibility.models import Coverage
 from geo.zips import distance_miles
 from referrals.models import Referral
 
@@ -28,15 +27,6 @@ FIRST_PAGE, MAX_PAGE = 16, 256
 # each ring is one index range scan, so a decision costs a few small queries at most.
 RINGS = (10.0, 30.0, 90.0, 270.0, 810.0, math.inf)
 MILES_PER_DEGREE = 69.05
-AGENT_COLUMNS = (
-    "pk",
-    "time_zone",
-    "schedule__weekly",
-    "schedule__breaks",
-    "schedule__override_date",
-    "schedule__override_on",
-    "schedule__override_until",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,33 +43,75 @@ class Decision:
     examined: int = 0
 
 
-# The hottest query of the product, written out so no ORM compilation sits on the path.
-# Plain SQL that SQLite and PostgreSQL both run; `last_offered_at IS NOT NULL` sorts the
-# never-offered first on both.
+# The hottest query of the product, written out so no ORM compilation sits on the path,
+# and one round trip per page: the nearest coverage rows, then their agents' schedules and
+# whether they are out of office now. Plain SQL that SQLite and PostgreSQL both run;
+# `last_offered_at IS NOT NULL` sorts the never-offered first on both.
 RING_SQL = """
-SELECT id, agent_id, lat, lon, last_offered_at, d2 FROM (
-    SELECT c.id, c.agent_id, c.lat, c.lon, c.last_offered_at,
-           (c.lat - %(lat)s) * (c.lat - %(lat)s) * %(ky)s + (c.lon - %(lon)s) * (c.lon - %(lon)s) * %(kx)s AS d2
-    FROM eligibility_coverage c
-    WHERE c.plan_year = %(plan_year)s AND c.state = %(state)s AND c.language = %(language)s
-      AND c.lat BETWEEN %(lat_min)s AND %(lat_max)s AND c.lon BETWEEN %(lon_min)s AND %(lon_max)s
-      AND (c.valid_until IS NULL OR c.valid_until >= %(today)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM referrals_offer o
-          WHERE o.referral_id = %(referral)s AND o.agent_id = c.agent_id AND o.kind = 'direct'
-      )
-) ring
-WHERE d2 > %(inner2)s AND d2 <= %(outer2)s
-ORDER BY d2, last_offered_at IS NOT NULL, last_offered_at, agent_id
-LIMIT %(limit)s OFFSET %(offset)s
+SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone,
+       s.weekly, s.breaks, s.override_date, s.override_on, s.override_until,
+       EXISTS (
+           SELECT 1 FROM availability_outofoffice o
+           WHERE o.agent_id = r.agent_id AND o.starts_at <= %(now)s AND (o.ends_at IS NULL OR o.ends_at > %(now)s)
+       ) AS away
+FROM (
+    SELECT agent_id, lat, lon, last_offered_at, d2 FROM (
+        SELECT c.agent_id, c.lat, c.lon, c.last_offered_at,
+               (c.lat - %(lat)s) * (c.lat - %(lat)s) * %(ky)s + (c.lon - %(lon)s) * (c.lon - %(lon)s) * %(kx)s AS d2
+        FROM eligibility_coverage c
+        WHERE c.plan_year = %(plan_year)s AND c.state = %(state)s AND c.language = %(language)s
+          AND c.lat BETWEEN %(lat_min)s AND %(lat_max)s AND c.lon BETWEEN %(lon_min)s AND %(lon_max)s
+          AND (c.valid_until IS NULL OR c.valid_until >= %(today)s)
+          AND NOT EXISTS (
+              SELECT 1 FROM referrals_offer o
+              WHERE o.referral_id = %(referral)s AND o.agent_id = c.agent_id AND o.kind = 'direct'
+          )
+    ) ring
+    WHERE d2 > %(inner2)s AND d2 <= %(outer2)s
+    ORDER BY d2, last_offered_at IS NOT NULL, last_offered_at, agent_id
+    LIMIT %(limit)s OFFSET %(offset)s
+) r
+JOIN agents_agent a ON a.id = r.agent_id
+LEFT JOIN availability_schedule s ON s.agent_id = r.agent_id
+ORDER BY r.d2, r.last_offered_at IS NOT NULL, r.last_offered_at, r.agent_id
 """
+COLUMNS = (
+    "agent_id",
+    "lat",
+    "lon",
+    "last_offered_at",
+    "time_zone",
+    "weekly",
+    "breaks",
+    "override_date",
+    "override_on",
+    "override_until",
+    "away",
+)
+
+
+def _json(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _date(value: object) -> date | None:
+    return parse_date(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def _instant(value: object) -> datetime | None:
+    """SQLite hands back text in UTC without an offset; PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value  # type: ignore[return-value]
 
 
 def _ring_pages(
     referral: Referral, plan_year: int, now: datetime, inner: float, outer: float
-) -> Iterator[Sequence[Coverage]]:
-    """Coverage rows more than `inner` and at most `outer` miles away, nearest first, a
-    page at a time, for agents not yet offered this referral.
+) -> Iterator[list[dict[str, object]]]:
+    """Candidates more than `inner` and at most `outer` miles away, nearest first, a page
+    at a time, for agents not yet offered this referral, with their schedule data.
 
     The database does the work: an index range scan of the latitude band (coverage_lookup),
     then the order by an equirectangular distance — plain arithmetic, so SQLite and
@@ -90,7 +122,9 @@ def _ring_pages(
     reach = min(outer, 20_000.0)
     dlat = reach / MILES_PER_DEGREE
     dlon = reach / (MILES_PER_DEGREE * max(k, 0.01))
-    params: dict[str, object] = {
+    ops = connection.ops
+    params: dict[str, Any] = {
+        "now": ops.adapt_datetimefield_value(now),
         "lat": referral.lat,
         "lon": referral.lon,
         "ky": MILES_PER_DEGREE**2,
@@ -102,14 +136,16 @@ def _ring_pages(
         "lat_max": referral.lat + dlat,
         "lon_min": referral.lon - dlon,
         "lon_max": referral.lon + dlon,
-        "today": connection.ops.adapt_datefield_value(now.date()),
+        "today": ops.adapt_datefield_value(now.date()),
         "referral": referral.pk or 0,
         "inner2": inner * abs(inner),
         "outer2": outer * outer if not math.isinf(outer) else 1e12,
     }
     offset, size = 0, FIRST_PAGE
     while True:
-        page = list(Coverage.objects.raw(RING_SQL, {**params, "limit": size, "offset": offset}))
+        with connection.cursor() as cursor:
+            cursor.execute(RING_SQL, {**params, "limit": size, "offset": offset})
+            page = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
         if page:
             yield page
         if len(page) < size:
@@ -123,39 +159,31 @@ def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tupl
     inner = -1.0
     for outer in RINGS:
         for page in _ring_pages(referral, plan_year, now, inner, outer):
-            ids = [row.agent_id for row in page]
-            away = OutOfOffice.objects.filter(
-                Q(ends_at__isnull=True) | Q(ends_at__gt=now), agent_id=OuterRef("pk"), starts_at__lte=now
-            )
-            agents = {
-                row["pk"]: row
-                for row in Agent.objects.filter(pk__in=ids).annotate(away=Exists(away)).values(*AGENT_COLUMNS, "away")
-            }
             for row in page:
-                agent = agents.get(row.agent_id)
-                if agent is None:
-                    continue
+                row["weekly"], row["breaks"] = _json(row["weekly"]), _json(row["breaks"])
+                row["override_date"] = _date(row["override_date"])
+                row["override_until"] = _instant(row["override_until"])
                 # Out of office right now: one period covering this instant is all the rules need.
-                agent["out_of_office"] = [availability.Period(now, None)] if agent["away"] else []
-                miles = distance_miles(referral.lat, referral.lon, row.lat, row.lon)
-                yield Candidate(row.agent_id, miles, row.last_offered_at), agent
+                row["out_of_office"] = [availability.Period(now, None)] if row["away"] else []
+                miles = distance_miles(referral.lat, referral.lon, row["lat"], row["lon"])  # type: ignore[arg-type]
+                yield Candidate(int(row["agent_id"]), miles, _instant(row["last_offered_at"])), row  # type: ignore[call-overload]
         inner = outer
 
 
 def unavailable_reason(row: dict[str, object], now: datetime) -> str | None:
-    weekly = row["schedule__weekly"]
+    weekly = row["weekly"]
     if weekly is None:
         return "no_schedule"
     override = None
-    if row["schedule__override_date"] is not None:
+    if row["override_date"] is not None:
         override = availability.Override(
-            on_date=row["schedule__override_date"],  # type: ignore[arg-type]
-            on=bool(row["schedule__override_on"]),
-            until=row["schedule__override_until"],  # type: ignore[arg-type]
+            on_date=row["override_date"],  # type: ignore[arg-type]
+            on=bool(row["override_on"]),
+            until=row["override_until"],  # type: ignore[arg-type]
         )
     return availability.unavailable_reason(
         weekly=weekly,  # type: ignore[arg-type]
-        breaks=row["schedule__breaks"] or [],  # type: ignore[arg-type]
+        breaks=row["breaks"] or [],  # type: ignore[arg-type]
         override=override,
         out_of_office=row["out_of_office"],  # type: ignore[arg-type]
         time_zone=str(row["time_zone"]),
