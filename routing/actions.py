@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -51,24 +52,34 @@ def lock_referral(referral_id: int, *, skip_locked: bool = False) -> Referral | 
     return rows.filter(pk=referral_id).first()
 
 
-def route(referral: Referral, now: datetime, *, actor: str = SYSTEM) -> Offer | None:
-    """Offer a locked, open referral to the next candidate, or escalate to the safety net."""
+def route(referral: Referral, now: datetime, *, actor: str = SYSTEM, rank: int | None = None) -> Offer | None:
+    """Offer a locked, open referral to the next candidate, or escalate to the safety net.
+
+    One `routed` event records the decision — who was examined, who was passed over and
+    why, who got the offer — and, when there is one, the offer itself.
+    """
     decision = next_candidate(referral, plan_year_at(now), now)
-    rank = Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).count() + 1
+    explanation: dict[str, Any] = {"examined": decision.examined, "passed_over": decision.passed_over}
+    if decision.chosen is None:
+        record("routed", at=now, actor=actor, referral=referral, chosen=None, miles=None, **explanation)
+        escalate_to_safety_net(referral, now)
+        return None
+    chosen = decision.chosen
+    rank = rank or Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).count() + 1
+    offer = _offer(referral, chosen, rank, now)
     record(
         "routed",
         at=now,
         actor=actor,
         referral=referral,
-        examined=decision.examined,
-        passed_over=decision.passed_over,
-        chosen=decision.chosen.agent_id if decision.chosen else None,
-        miles=round(decision.chosen.distance, 1) if decision.chosen else None,
+        offer=offer,
+        agent_id=chosen.agent_id,
+        chosen=chosen.agent_id,
+        miles=round(chosen.distance, 1),
+        rank=rank,
+        **explanation,
     )
-    if decision.chosen is None:
-        escalate_to_safety_net(referral, now)
-        return None
-    return _offer(referral, decision.chosen, rank, now)
+    return offer
 
 
 def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
@@ -86,8 +97,12 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
     if referral.status != Status.OFFERED:
         referral.status = Status.OFFERED
         referral.save(update_fields=["status"])
-    record("offered", at=now, referral=referral, offer=offer, agent_id=candidate.agent_id, rank=rank)
-    agent = Agent.objects.get(pk=candidate.agent_id)
+    agent = Agent(
+        pk=candidate.agent_id,
+        email=candidate.email,
+        phone=candidate.phone,
+        preferred_contact=candidate.preferred_contact,
+    )
     outbox.offer_notices(offer, agent, referral, now)
     return offer
 
@@ -155,7 +170,7 @@ def reject(offer_id: int, agent: Agent, now: datetime) -> Result:
         return Result.DECIDED
     record("rejected", at=now, actor=actor_for_agent(agent.pk), referral=referral, offer=offer, agent_id=agent.pk)
     if offer.kind == OfferKind.DIRECT and referral.status == Status.OFFERED:
-        route(referral, now)
+        route(referral, now, rank=offer.rank + 1)
     return Result.REJECTED
 
 
@@ -166,10 +181,11 @@ def _expire(referral: Referral, offer: Offer, now: datetime) -> bool:
     ).update(outcome=Outcome.EXPIRED, decided_at=now)
     if updated != 1:
         return False
-    outbox.cancel_for_referral(referral)
+    # Its queued notices are dropped by the delivery loop, which sends nothing about an
+    # offer that is over: no extra statement here, on the dispatcher's busiest path.
     record("missed", at=now, referral=referral, offer=offer, agent_id=offer.agent_id)
     if referral.status == Status.OFFERED:
-        route(referral, now)
+        route(referral, now, rank=offer.rank + 1)
     return True
 
 

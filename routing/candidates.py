@@ -34,6 +34,10 @@ class Candidate:
     agent_id: int
     distance: float
     last_offered_at: datetime | None
+    # How to reach the agent, read with the candidate so the offer needs no second look-up.
+    email: str = ""
+    phone: str = ""
+    preferred_contact: str = "email_only"
 
 
 @dataclass
@@ -48,7 +52,7 @@ class Decision:
 # whether they are out of office now. Plain SQL that SQLite and PostgreSQL both run;
 # `last_offered_at IS NOT NULL` sorts the never-offered first on both.
 RING_SQL = """
-SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone,
+SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phone, a.preferred_contact,
        s.weekly, s.breaks, s.override_date, s.override_on, s.override_until,
        EXISTS (
            SELECT 1 FROM availability_outofoffice o
@@ -81,6 +85,9 @@ COLUMNS = (
     "lon",
     "last_offered_at",
     "time_zone",
+    "email",
+    "phone",
+    "preferred_contact",
     "weekly",
     "breaks",
     "override_date",
@@ -166,7 +173,15 @@ def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tupl
                 # Out of office right now: one period covering this instant is all the rules need.
                 row["out_of_office"] = [availability.Period(now, None)] if row["away"] else []
                 miles = distance_miles(referral.lat, referral.lon, row["lat"], row["lon"])  # type: ignore[arg-type]
-                yield Candidate(int(row["agent_id"]), miles, _instant(row["last_offered_at"])), row  # type: ignore[call-overload]
+                candidate = Candidate(
+                    agent_id=int(row["agent_id"]),  # type: ignore[call-overload]
+                    distance=miles,
+                    last_offered_at=_instant(row["last_offered_at"]),
+                    email=str(row["email"]),
+                    phone=str(row["phone"]),
+                    preferred_contact=str(row["preferred_contact"]),
+                )
+                yield candidate, row
         inner = outer
 
 
