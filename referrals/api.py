@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -70,7 +71,7 @@ class StatusIn(Schema):
 def current_agent(request: HttpRequest) -> Agent:
     agent = Agent.objects.filter(user=request.auth).first()  # type: ignore[attr-defined]
     if agent is None:
-        raise HttpError(403, "This token does not belong to an agent.")
+        raise HttpError(403, _("This token does not belong to an agent."))
     return agent
 
 
@@ -101,9 +102,9 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
 def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOut]:
     agent = current_agent(request)
     if filters.time_zone not in available_timezones():
-        raise HttpError(400, "time_zone: unknown time zone")
+        raise HttpError(400, "time_zone: " + _("unknown time zone"))
     if not 1 <= filters.limit <= 500:
-        raise HttpError(400, "limit: must be between 1 and 500")
+        raise HttpError(400, "limit: " + _("must be between 1 and 500"))
     search = services.Search(
         status=filters.status,
         first_name=filters.first_name[:100],
@@ -121,7 +122,7 @@ def _act(request: HttpRequest, offer_id: int, action: str) -> Status[ResultOut]:
     fn = actions.accept if action == "accept" else actions.reject
     result = fn(offer_id, agent, timezone.now())
     if result == actions.Result.NOT_FOUND:
-        raise HttpError(404, "No such offer for you.")
+        raise HttpError(404, _("No such offer for you."))
     offer = Offer.objects.select_related("referral").get(pk=offer_id)
     ok = result in (actions.Result.ACCEPTED, actions.Result.REJECTED)
     return Status(200 if ok else 409, ResultOut(result=result.value, offer=offer_out(offer, agent)))
@@ -145,7 +146,7 @@ def set_status(request: HttpRequest, referral_id: str, payload: StatusIn) -> Res
     try:
         referral = get_object_or_404(Referral, public_id=referral_id, accepted_by=agent)
     except Exception as exc:  # a malformed UUID is "not found", not a server error
-        raise HttpError(404, "No such referral of yours.") from exc
+        raise HttpError(404, _("No such referral of yours.")) from exc
     try:
         services.set_status(
             referral, agent, payload.status, timezone.now(), completion=payload.completion, reason=payload.reason

@@ -181,3 +181,8 @@ def test_the_explanation_is_for_operators_and_holds_no_personal_data(client, clo
     assert body["ruled_out"]["language_not_spoken"] == 1
     assert body["ruled_out"]["not_routable"][0]["reasons"] == ["no_training"]
     no_secrets(response.content.decode())
+
+
+def test_api_errors_speak_spanish_too(client, clock, cast):
+    response = client.get("/api/v1/agent/referrals", headers={"Accept-Language": "es"})
+    assert response.json()["detail"] == "Se requiere un token de portador válido."
