@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
 
 from agents.models import Agent
+from eligibility.services import refresh_agent
 
 
 @admin.register(Agent)
@@ -11,3 +16,9 @@ class AgentAdmin(admin.ModelAdmin):
     list_filter = ("eligible", "zip_state", "preferred_contact")
     search_fields = ("npn", "first_name", "last_name", "email")
     readonly_fields = ("eligible", "ineligibility", "checked_at", "last_offered_at")
+
+    def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
+        """Every change an operator makes (a suspension, a ZIP, a deselected state) takes
+        effect on routing at once: the eligibility check and coverage are rebuilt."""
+        super().save_model(request, obj, form, change)
+        refresh_agent(obj, timezone.now())
