@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from agents.demo import generate
+from agents.models import Agent
+from eligibility.models import Coverage
+from referrals.models import Offer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_same_seed_gives_the_same_population_and_another_seed_another():
+    first = [(d.npn, d.place.zip_code, tuple(d.languages), tuple(d.licensed)) for d in generate(200, 4, 2027)]
+    again = [(d.npn, d.place.zip_code, tuple(d.languages), tuple(d.licensed)) for d in generate(200, 4, 2027)]
+    other = [(d.npn, d.place.zip_code, tuple(d.languages), tuple(d.licensed)) for d in generate(200, 5, 2027)]
+    assert first == again
+    assert [row[1:] for row in first] != [row[1:] for row in other]
+
+
+def test_the_population_looks_like_the_country():
+    drafts = list(generate(3000, 1, 2027))
+    homes = Counter(d.place.state for d in drafts)
+    assert homes["TX"] > 5 * homes["WY"]
+    assert "OR" not in homes  # Oregon left HealthCare.gov for 2027
+    spanish = sum("es" in d.languages for d in drafts) / len(drafts)
+    assert 0.25 < spanish < 0.35
+    assert {"vi", "zh", "ko", "ht"} <= {code for d in drafts for code in d.languages}
+    assert all(1 <= len(d.licensed) <= 6 for d in drafts)
+    assert 0 < sum(d.suspended for d in drafts) < 0.03 * len(drafts)
+    assert len({d.place.time_zone for d in drafts}) >= 4
+
+
+def test_seed_demo_creates_routable_agents_and_demo_sign_ins(client):
+    out = StringIO()
+    call_command("seed_demo", "--agents", "300", "--seed", "2", stdout=out)
+    assert "Created 300 demo agents (seed 2)." in out.getvalue()
+    assert "ana" in out.getvalue() and "Demo-Agent-2027!" in out.getvalue()
+    assert Coverage.objects.values("agent").distinct().count() > 200
+    response = client.post(
+        "/api/v1/referrals",
+        {
+            "first_name": "Carmen",
+            "last_name": "Ruiz",
+            "phone": "602-555-0134",
+            "zip_code": "85004",
+            "language": "es",
+            "consent": True,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert Offer.objects.exists()
+    # --if-empty leaves a populated database alone.
+    call_command("seed_demo", "--if-empty", "--agents", "300", stdout=StringIO())
+    assert Agent.objects.count() == 303
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--agents", "-1"], "--agents"), (["--seed", "1000"], "--seed")])
+def test_seed_demo_refuses_bad_arguments_and_writes_nothing(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_demo", *args)
+    assert not Agent.objects.exists()
