@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -90,7 +91,7 @@ def evaluate(
     *,
     today: date,
     plan_year: int,
-    served_states: set[str],
+    served_states: AbstractSet[str],
     registration: RegistrationFacts | None,
     hod_training_plan_year: int | None,
     display_option: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -17,8 +18,19 @@ def plan_year_at(now: datetime) -> int:
     return rules.current_plan_year(now.date(), settings.HOD_PLAN_YEAR)
 
 
-def served_states(plan_year: int) -> set[str]:
-    return set(ServedState.objects.filter(plan_year=plan_year).values_list("state", flat=True))
+# Served states change with a data load, a few times a year; every intake asks for them.
+SERVED_STATES_TTL = 60.0
+_served_cache: dict[int, tuple[float, frozenset[str]]] = {}
+
+
+def served_states(plan_year: int) -> frozenset[str]:
+    """The states that use HealthCare.gov in a plan year, cached for a minute per process."""
+    cached = _served_cache.get(plan_year)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    states = frozenset(ServedState.objects.filter(plan_year=plan_year).values_list("state", flat=True))
+    _served_cache[plan_year] = (time.monotonic() + SERVED_STATES_TTL, states)
+    return states
 
 
 def license_facts(npn: str) -> list[rules.LicenseFacts]:

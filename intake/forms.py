@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import phonenumbers
@@ -36,7 +37,7 @@ class ConsumerRequestForm(forms.Form):
         error_messages={"required": _("You must agree to be contacted so an agent can call you.")},
     )
 
-    def __init__(self, *args: Any, served_states: set[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, served_states: AbstractSet[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.served_states = served_states
         self.place: Place | None = None

@@ -52,12 +52,11 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
                 idempotency_key=idempotency_key or None,
             )
             record("received", at=now, actor="consumer", referral=referral, language=referral.language)
-            route(referral, now)
+            route(referral, now, rank=1)
     except IntegrityError:
         if idempotency_key:
             existing = Referral.objects.filter(idempotency_key=idempotency_key).first()
             if existing:
                 return existing, False
         raise
-    referral.refresh_from_db()
-    return referral, True
+    return referral, True  # routing kept `status` up to date on this instance
