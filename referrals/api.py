@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -113,7 +113,6 @@ def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOu
         date_to=filters.date_to,
         time_zone=filters.time_zone,
     )
-    ZoneInfo(search.time_zone)
     return [offer_out(o, agent) for o in services.offers_for(agent, search)[: filters.limit]]
 
 
