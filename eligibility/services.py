@@ -102,10 +102,3 @@ def refresh_agent(agent: Agent, now: datetime) -> rules.Evaluation:
             for language in sorted(set(agent.languages))
         )
     return evaluation
-
-
-def licensed_served_states(agent: Agent, now: datetime) -> list[str]:
-    """The states an agent could choose in their preferences (R-ELIG-4, R-PORTAL-3)."""
-    licensed = rules.health_licensed_states(license_facts(agent.npn), now.date())
-    served = served_states(plan_year_at(now))
-    return sorted(state for state in licensed if state in served)

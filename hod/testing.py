@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from agents.models import Agent, ContactMethod
 from availability.models import Schedule
 from eligibility.models import FfmRegistration, License, LineOfAuthority
+from eligibility.rules import is_health_line
 from eligibility.services import refresh_agent
 from geo.zips import lookup
 
@@ -65,17 +66,11 @@ def make_agent(
     FfmRegistration.objects.create(npn=npn, plan_year=PLAN_YEAR, individual_completed_on=date(2026, 9, 1))
     for state in states:
         lic = License.objects.create(npn=npn, state=state, number=f"{state}-{npn}", expires_on=license_expires)
-        LineOfAuthority.objects.create(license=lic, text=loa, is_health=_is_health(loa))
+        LineOfAuthority.objects.create(license=lic, text=loa, is_health=is_health_line(loa))
     Schedule.objects.create(agent=agent, weekly=weekly or ALWAYS)
     refresh_agent(agent, now)
     agent.refresh_from_db()
     return agent
-
-
-def _is_health(text: str) -> bool:
-    from eligibility.rules import is_health_line
-
-    return is_health_line(text)
 
 
 def consumer(**overrides: object) -> dict[str, object]:

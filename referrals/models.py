@@ -22,8 +22,6 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.OFFERED, Status.SAFETY_NET)
-# Statuses an accepting agent may set, and the ones that are theirs at all.
-AGENT_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS, Status.NOT_GOOD, Status.COMPLETED)
 
 
 class Completion(models.TextChoices):
