@@ -21,6 +21,7 @@ $(VENV)/.dev: requirements/base.txt requirements/dev.txt | $(BIN)/python
 ## Install, migrate, load demo data when empty, serve pages + API + dispatcher on :$(PORT).
 run: $(VENV)/.base
 	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo --if-empty --agents 2000 --seed 1
 	PORT=$(PORT) $(BIN)/python manage.py serve
 

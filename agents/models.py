@@ -58,6 +58,9 @@ class Agent(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
+    ui_language = models.CharField(
+        _("language of pages and messages"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     languages = models.JSONField(_("languages"), default=list, help_text=_("ISO 639-1 codes"))
     display_option = models.PositiveSmallIntegerField(
         _("MLMS display option"), choices=DisplayOption.choices, default=DisplayOption.ALL_STATES
@@ -116,3 +119,25 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.label or self.digest[:8]}"
+
+
+class Invitation(models.Model):
+    """A single-use sign-up link sent to a newly eligible agent (R-REG-1).
+
+    Only the SHA-256 digest of the link's token is stored: the token itself travels in the
+    email alone.
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.created_at:%Y-%m-%d %H:%M}"

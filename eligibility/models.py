@@ -31,14 +31,34 @@ class FfmRegistration(models.Model):
     plan_year = models.PositiveSmallIntegerField()
     individual_completed_on = models.DateField(null=True, blank=True)
     individual_ended_on = models.DateField(null=True, blank=True)
-    # From the Termination List: terminated or suspended for the Individual Marketplace.
-    terminated_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["npn", "plan_year"], name="ffm_registration_once")]
 
     def __str__(self) -> str:
         return f"{self.npn} {self.plan_year}"
+
+
+class Termination(models.Model):
+    """One NPN's row of the FFM Termination List: terminated, suspended or reinstated."""
+
+    npn = models.CharField(max_length=10)
+    plan_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=40)
+    marketplaces = models.CharField(max_length=10)  # BOTH, INDIVIDUAL or SHOP
+    registered_on = models.DateField(null=True, blank=True)
+    terminated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["npn", "plan_year"], name="termination_once")]
+
+    def __str__(self) -> str:
+        return f"{self.npn} {self.plan_year} {self.status}"
+
+    @property
+    def bars_individual(self) -> bool:
+        """Reinstated (a status starting with R) or SHOP-only rows do not bar Individual."""
+        return not self.status.upper().startswith("R") and self.marketplaces.upper() != "SHOP"
 
 
 class License(models.Model):
@@ -107,3 +127,33 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.plan_year} {self.state} {self.language}"
+
+
+class ImportKind(models.TextChoices):
+    FFM = "ffm", _("FFM Registration Completion List")
+    TERMINATIONS = "terminations", _("FFM Termination List")
+    LICENSES = "licenses", _("State licenses (NIPR PDB XML or flat CSV)")
+    MLMS = "mlms", _("MLMS profile export")
+
+
+class ImportRun(models.Model):
+    """One load of an eligibility file, from the command line or the admin, and what it did."""
+
+    kind = models.CharField(_("kind of file"), max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    by = models.CharField(_("by"), max_length=150, blank=True)
+    applied = models.BooleanField(_("applied"), default=False)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("rows refused"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("eligibility import")
+        verbose_name_plural = _("eligibility imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.file_name}"

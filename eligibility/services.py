@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 
 from agents.models import Agent
 from eligibility import rules
-from eligibility.models import Coverage, FfmRegistration, License, ServedState
+from eligibility.models import Coverage, FfmRegistration, License, ServedState, Termination
 
 
 def plan_year_at(now: datetime) -> int:
@@ -46,11 +46,14 @@ def license_facts(npn: str) -> list[rules.LicenseFacts]:
 def evaluate_agent(agent: Agent, now: datetime) -> rules.Evaluation:
     plan_year = plan_year_at(now)
     reg = FfmRegistration.objects.filter(npn=agent.npn, plan_year=plan_year).first()
-    registration = (
-        rules.RegistrationFacts(reg.individual_completed_on, reg.individual_ended_on, reg.terminated_on)
-        if reg
-        else None
-    )
+    registration = None
+    if reg is not None:
+        termination = Termination.objects.filter(npn=agent.npn, plan_year=plan_year).first()
+        terminated_on = None
+        if termination is not None and termination.bars_individual:
+            # A termination without a date bars the agent from today.
+            terminated_on = termination.terminated_on or now.date()
+        registration = rules.RegistrationFacts(reg.individual_completed_on, reg.individual_ended_on, terminated_on)
     evaluation = rules.evaluate(
         today=now.date(),
         plan_year=plan_year,

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "routing",
     "notifications",
     "intake",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +54,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # An agent who has not accepted the CMS Terms of Use sees only that page (R-REG-6).
+    "agents.middleware.TermsMiddleware",
 ]
 
 ROOT_URLCONF = "hod.urls"
@@ -90,13 +96,45 @@ if not DATABASES["default"]["TEST"]["NAME"]:
     del DATABASES["default"]["TEST"]["NAME"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sign-in rate limits and lock-outs live in the cache: a database table, so that every web
+# process shares them (`manage.py createcachetable`; the test runner makes it itself).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hod_cache"}}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # R-REG-4: the program's rules, 8 to 20 characters among them (agents/passwords.py).
+    {"NAME": "agents.passwords.ProgramRulesValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "agent_home"
+# Sign-in, password reset and passkeys come from django-allauth; sign-up is ours, by
+# invitation only (agents.views), so allauth's own sign-up is closed.
+ACCOUNT_ADAPTER = "agents.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_FORMS = {"login": "agents.forms.LoginForm"}
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Lock-out (R-SEC-3): after HOD_LOGIN_ATTEMPTS failed sign-ins a username is locked for
+# HOD_LOCKOUT_MINUTES; one address may not try more than 20 a minute.
+HOD_LOGIN_ATTEMPTS = env_int("HOD_LOGIN_ATTEMPTS", 5, minimum=1)
+HOD_LOCKOUT_MINUTES = env_int("HOD_LOCKOUT_MINUTES", 15, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"20/m/ip,{HOD_LOGIN_ATTEMPTS}/{HOD_LOCKOUT_MINUTES}m/key",
+    "login": "60/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn needs a secure origin; http://localhost counts, plain http elsewhere only in demos.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("HOD_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -127,6 +165,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Help On Demand <no-reply@hel
 # The plan year whose rules apply; empty means "derived from today" (November onwards is
 # open enrollment for the next year).
 HOD_PLAN_YEAR = env_int("HOD_PLAN_YEAR", 0, minimum=0)
+# How long an invitation link works (R-REG-1).
+HOD_INVITATION_HOURS = env_int("HOD_INVITATION_HOURS", 48, minimum=1)
 # How long one agent holds an offer (R-ROUTE-4).
 HOD_OFFER_MINUTES = env_int("HOD_OFFER_MINUTES", 15, minimum=1)
 # How long an unaccepted referral stays in the safety net before it is closed (R-ROUTE-8).

@@ -13,6 +13,8 @@ from eligibility.models import FfmRegistration, License, LineOfAuthority
 from eligibility.rules import is_health_line
 from eligibility.services import refresh_agent
 from geo.zips import lookup
+from intake.services import request_form, submit
+from referrals.models import Referral
 
 PLAN_YEAR = 2027
 # Monday 2026-11-23, 10:00 in Phoenix (UTC-7 all year: Arizona keeps no daylight saving).
@@ -85,3 +87,11 @@ def consumer(**overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return data
+
+
+def request_referral(now: datetime = WEEKDAY_MORNING, **overrides: object) -> Referral:
+    """Carmen's request through the real intake path (form, then submit), at `now`."""
+    form = request_form(consumer(**overrides), now)
+    assert form.is_valid(), form.errors  # noqa: S101 - a test helper
+    referral, _created = submit(form, now)
+    return referral

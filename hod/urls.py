@@ -9,5 +9,7 @@ urlpatterns = [
     path("received/<uuid:public_id>/", intake_views.received, name="received"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("agents.urls")),
+    path("accounts/", include("allauth.urls")),
     path("api/", api.urls),
 ]

@@ -6,13 +6,13 @@ import re
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.zips import Place, ZipError, lookup
 from lib.languages import LANGUAGES
+from lib.phones import us_phone
 
 # Letters of any alphabet, spaces, apostrophes, hyphens and periods; nothing else.
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
@@ -53,14 +53,7 @@ class ConsumerRequestForm(forms.Form):
         return clean_name(self.cleaned_data["last_name"])
 
     def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"]
-        try:
-            number = phonenumbers.parse(raw, "US")
-        except phonenumbers.NumberParseException:
-            raise forms.ValidationError(_("Enter a U.S. phone number, like 602-555-0134.")) from None
-        if not phonenumbers.is_valid_number(number) or number.country_code != 1:
-            raise forms.ValidationError(_("Enter a U.S. phone number, like 602-555-0134."))
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return us_phone(self.cleaned_data["phone"])
 
     def clean_zip_code(self) -> str:
         value = self.cleaned_data["zip_code"].strip()

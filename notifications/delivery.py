@@ -20,7 +20,7 @@ from django.utils.module_loading import import_string
 
 from notifications.channels.base import BaseChannel, DeliveryError
 from notifications.models import Attempt, Message, MessageState
-from notifications.rendering import render
+from notifications.rendering import SECRET_KEYS, render
 from referrals.models import Outcome
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,10 @@ def _record(message: Message, now: datetime, error: DeliveryError | None, durati
         message=message, at=now, ok=error is None, error=str(error or "")[:500], duration_ms=duration_ms
     )
     if error is None:
-        Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=now, last_error="")
+        sent = Message.objects.filter(pk=message.pk)
+        if any(key in message.data for key in SECRET_KEYS):
+            sent.update(data={k: v for k, v in message.data.items() if k not in SECRET_KEYS})
+        sent.update(state=MessageState.SENT, sent_at=now, last_error="")
         return
     logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, error)
     if error.permanent or attempts >= settings.HOD_DELIVERY_MAX_ATTEMPTS:

@@ -23,6 +23,24 @@ def _address(agent: Agent, channel: str) -> str:
     return f"agent:{agent.pk}"
 
 
+def enqueue(
+    channel: str,
+    to: str,
+    template: str,
+    data: dict[str, Any],
+    now: datetime,
+    *,
+    agent: Agent | None = None,
+    language: str = "en",
+) -> Message:
+    """One message about an account (invitation, confirmation, reminder), sent by the
+    dispatcher like every other. A `secret_path` in `data` is dropped once it is sent."""
+    return Message.objects.create(
+        channel=channel, to=to, template=template, data=data, agent=agent, language=language,
+        due_at=now, created_at=now,
+    )  # fmt: skip
+
+
 def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime) -> list[Message]:
     """A new direct offer: one message per channel of the agent's preferred method.
 

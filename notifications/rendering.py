@@ -18,7 +18,13 @@ from notifications.models import Message
 SUBJECTS = {
     "offer": lambda: _("New Help On Demand referral"),
     "safety_net": lambda: _("A consumer needs help: first to accept receives the referral"),
+    "invitation": lambda: _("You are invited to Help On Demand"),
+    "welcome": lambda: _("Your Help On Demand account is ready"),
+    "test_text": lambda: _("Help On Demand test message"),
+    "username": lambda: _("Your Help On Demand username"),
 }
+# Paths that open an account must not outlive the message: delivery drops them once sent.
+SECRET_KEYS = ("secret_path",)
 
 
 def offer_link(offer_id: int) -> str:
@@ -31,6 +37,9 @@ def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
         data = dict(message.data)
         if message.offer_id:
             data["link"] = offer_link(message.offer_id)
+        for key in ("path", *SECRET_KEYS):
+            if data.get(key):
+                data["link"] = f"{settings.SITE_URL.rstrip('/')}{data[key]}"
         if data.get("expires_at"):
             expires = datetime.fromisoformat(str(data["expires_at"])).astimezone(ZoneInfo(time_zone))
             data["expires"] = date_format(expires, "TIME_FORMAT") + expires.strftime(" %Z")
@@ -38,7 +47,7 @@ def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
             data["language_name"] = language_name(str(data["language"]))
         body = render_to_string(f"notifications/{message.template}.txt", data).strip()
         subject = str(SUBJECTS[message.template]())
-    if message.channel != "email":
+    if message.channel != "email" and message.template != "test_text":
         # Texts and pushes are short: the first sentence and the link.
         lines = body.splitlines()
         body = f"{subject}: {lines[0]}\n{lines[-1]}"

@@ -37,6 +37,7 @@ class Result(enum.StrEnum):
     EXPIRED = "expired"  # the 15 minutes are over
     DECIDED = "decided"  # this offer was already accepted, rejected or withdrawn
     NOT_FOUND = "not_found"  # no such offer for this agent
+    NOT_ELIGIBLE = "not_eligible"  # the agent is suspended or no longer eligible
 
 
 def offer_window() -> timedelta:
@@ -144,6 +145,9 @@ def accept(offer_id: int, agent: Agent, now: datetime) -> Result:
     offer, referral = found
     if referral.status not in OPEN_STATUSES:
         return Result.TAKEN if referral.accepted_by_id not in (None, agent.pk) else Result.DECIDED
+    if not Agent.objects.filter(pk=agent.pk, eligible=True).exists():
+        # Suspended or ineligible since the offer was made (a safety-net notice, say).
+        return Result.NOT_ELIGIBLE
     pending = Offer.objects.filter(pk=offer.pk, outcome=Outcome.PENDING)
     if offer.kind == OfferKind.DIRECT:
         if offer.is_expired(now):
@@ -258,3 +262,28 @@ def close_stale_safety_net(now: datetime, *, limit: int | None = None) -> int:
             record("unserved", at=now, referral=referral, hours=settings.HOD_SAFETY_NET_HOURS)
             closed += 1
     return closed
+
+
+def withdraw_offers(agent: Agent, now: datetime, *, reasons: list[str]) -> int:
+    """Take back an agent's pending offers when they stop being eligible (R-ELIG-6): each
+    direct offer's referral is routed on at once; their safety-net notices lapse."""
+    withdrawn = 0
+    for offer_id, referral_id in Offer.objects.filter(agent=agent, outcome=Outcome.PENDING).values_list(
+        "pk", "referral_id"
+    ):
+        with transaction.atomic():
+            referral = lock_referral(referral_id)
+            assert referral is not None  # noqa: S101 - the offer's foreign key guarantees it
+            if (
+                Offer.objects.filter(pk=offer_id, outcome=Outcome.PENDING).update(
+                    outcome=Outcome.WITHDRAWN, decided_at=now
+                )
+                != 1
+            ):
+                continue
+            offer = Offer.objects.get(pk=offer_id)
+            withdrawn += 1
+            record("withdrawn", at=now, referral=referral, offer=offer, agent_id=agent.pk, reasons=reasons)
+            if offer.kind == OfferKind.DIRECT and referral.status == Status.OFFERED:
+                route(referral, now, rank=offer.rank + 1)
+    return withdrawn

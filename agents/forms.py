@@ -1,0 +1,120 @@
+"""The agent's onboarding and sign-in forms (R-REG-2…7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent, ContactMethod
+from geo.zips import Place, ZipError, lookup
+from lib.phones import us_phone
+
+
+class SignUpForm(forms.Form):
+    """Name and email come from MLMS and are shown read-only; the rest is the agent's."""
+
+    preferred_contact = forms.ChoiceField(
+        label=_("Preferred Contact Method"),
+        choices=ContactMethod.choices,
+        initial=ContactMethod.EMAIL_TEXT_APP,
+        help_text=_(
+            "We strongly recommend Email, Text & App Notification. With Email Only, referrals may be delayed or lost."
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=30, help_text=_("A mobile number, not a landline: texts go to it.")
+    )
+    zip_code = forms.CharField(label=_("ZIP code"), max_length=10)
+    username = forms.CharField(
+        label=_("Username"), min_length=3, max_length=150, validators=[UnicodeUsernameValidator()],
+        help_text=_("3 to 150 letters, digits and @/./+/-/_ only."),
+    )  # fmt: skip
+    password1 = forms.CharField(label=_("Password"), strip=False, max_length=128, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Confirm Password"), strip=False, max_length=128, widget=forms.PasswordInput)
+    accept_terms = forms.BooleanField(
+        label=_("I read and agree to the Help On Demand Terms of Use"),
+        error_messages={"required": _("You must agree to the Help On Demand Terms of Use to sign up.")},
+    )
+
+    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agent = agent
+        self.place: Place | None = None
+
+    def clean_phone(self) -> str:
+        return us_phone(self.cleaned_data["phone"])
+
+    def clean_zip_code(self) -> str:
+        try:
+            self.place = lookup(self.cleaned_data["zip_code"].strip())
+        except ZipError as exc:
+            raise ValidationError(exc.args[0]) from None
+        return self.place.zip_code
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is taken: choose another."))
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password = data.get("password1")
+        if password is None:
+            return data
+        if data.get("password2") is not None and password != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        user = User(
+            username=data.get("username", ""),
+            email=self.agent.email,
+            first_name=self.agent.first_name,
+            last_name=self.agent.last_name,
+        )
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            self.add_error("password1", error)
+        return data
+
+
+class TermsForm(forms.Form):
+    """The first sign-in: state preferences and the CMS Terms of Use (R-REG-6, R-ELIG-4)."""
+
+    states = forms.MultipleChoiceField(
+        label=_("State Preferences"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("HealthCare.gov states where you hold an active health license. Clear a state to receive no "
+                    "referrals from it."),
+    )  # fmt: skip
+    agree = forms.BooleanField(
+        label=_("I have read and agree to Help On Demand's Terms of Use"),
+        error_messages={"required": _("Tick the box to accept the Terms of Use, or choose Decline.")},
+    )
+
+    def __init__(self, *args: Any, selectable: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["states"]
+        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
+        field.choices = [(state, state) for state in selectable]
+        self.fields["states"].error_messages["required"] = _("Choose at least one state to receive referrals.")
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in with the seed's "Remember my Username" box (a cookie, not a session)."""
+
+    remember_username = forms.BooleanField(
+        label=_("Remember my Username"),
+        required=False,
+        help_text=_('Do not use "Remember my Username" on public or shared computers.'),
+    )
+
+
+class ForgotUsernameForm(forms.Form):
+    email = forms.EmailField(label=_("Email in your MLMS profile"), max_length=254)

@@ -1,0 +1,6 @@
+from eligibility.management.commands._import import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import the ffm file (see the README, Eligibility data)."
+    kind = "ffm"

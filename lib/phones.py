@@ -1,0 +1,18 @@
+"""U.S. phone numbers, checked and stored in E.164 (+16025550134)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def us_phone(raw: str) -> str:
+    """The number in E.164, or a ValidationError telling how to write one."""
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("Enter a U.S. phone number, like 602-555-0134.")) from None
+    if not phonenumbers.is_valid_number(number) or number.country_code != 1:
+        raise ValidationError(_("Enter a U.S. phone number, like 602-555-0134."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
