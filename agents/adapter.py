@@ -1,11 +1,31 @@
-"""How django-allauth fits Help On Demand: sign-up is by invitation only (agents.views)."""
+"""How django-allauth fits Help On Demand: sign-up is by invitation only (agents.views),
+and a locked username is told for how long (R-SEC-3)."""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import lazy
+from django.utils.translation import ngettext
+
+
+def _locked_message() -> str:
+    minutes = settings.HOD_LOCKOUT_MINUTES
+    return ngettext(
+        "Too many failed sign-ins: this username is locked for %(minutes)d minute. Try again later, or use "
+        "Forgot Password?",
+        "Too many failed sign-ins: this username is locked for %(minutes)d minutes. Try again later, or use "
+        "Forgot Password?",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": lazy(_locked_message, str)(),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False

@@ -42,7 +42,7 @@ def make_agent(
 ) -> Agent:
     place = lookup(zip_code)
     npn = str(next(_npn))
-    agent = Agent.objects.create(
+    values: dict[str, object] = dict(
         npn=npn,
         first_name=first_name,
         last_name="Tester",
@@ -63,8 +63,9 @@ def make_agent(
         registered_at=now if registered else None,
         cms_terms_accepted_at=now if registered else None,
         hod_terms_accepted_at=now if registered else None,
-        **fields,
     )
+    values.update(fields)
+    agent = Agent.objects.create(**values)
     FfmRegistration.objects.create(npn=npn, plan_year=PLAN_YEAR, individual_completed_on=date(2026, 9, 1))
     for state in states:
         lic = License.objects.create(npn=npn, state=state, number=f"{state}-{npn}", expires_on=license_expires)

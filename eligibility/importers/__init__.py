@@ -9,8 +9,8 @@ reads it twice (validate, then write) so that memory stays flat whatever its siz
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import IO, Any, Protocol
 
 from django.db import transaction

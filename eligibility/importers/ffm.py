@@ -50,7 +50,15 @@ def _iso(value: object) -> str | None:
 
 class FfmImporter:
     kind = ImportKind.FFM
-    columns: tuple[Column, ...] = (NPN, PLAN_YEAR, INDIVIDUAL_COMPLETED, INDIVIDUAL_END, SHOP_COMPLETED, SHOP_END, NPN_VALID)
+    columns: tuple[Column, ...] = (
+        NPN,
+        PLAN_YEAR,
+        INDIVIDUAL_COMPLETED,
+        INDIVIDUAL_END,
+        SHOP_COMPLETED,
+        SHOP_END,
+        NPN_VALID,
+    )
     spec = MergeSpec(
         target=FfmRegistration._meta.db_table,
         keys=("npn", "plan_year"),
