@@ -57,7 +57,9 @@ def run(path: Path) -> tuple[float, float, str]:
     )  # fmt: skip
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    changes = ", ".join(line for line in done.stdout.splitlines() if line.split(":")[0] in {"added", "changed", "removed"})
+    changes = ", ".join(
+        line for line in done.stdout.splitlines() if line.split(":")[0] in {"added", "changed", "removed"}
+    )
     return seconds, max(peak_kb, before) / 1024, changes
 
 

@@ -347,3 +347,18 @@ def test_a_suspended_or_ineligible_agent_is_told_why_on_sign_in(ana: Agent) -> N
     client.post("/accounts/login/", {"login": "anareyes", "password": PASSWORD})
     page = client.get("/referrals/").content.decode()
     assert "You are not receiving referrals, because:" in page and "Your participation is suspended." in page
+
+
+def test_passkey_sign_in_and_enrolment_are_offered(ana: Agent) -> None:
+    """The WebAuthn ceremonies themselves run in the browser (allauth.mfa with fido2)."""
+    login = Client().get("/accounts/login/").content.decode()
+    assert 'id="passkey_login"' in login and 'action="/accounts/2fa/webauthn/login/"' in login
+    client = Client()
+    client.post("/accounts/login/", {"login": "anareyes", "password": PASSWORD})
+    assert 'href="/accounts/2fa/webauthn/add/"' in client.get("/referrals/").content.decode()
+    # Adding a key asks for the password again first (allauth's reauthentication).
+    asked = client.get("/accounts/2fa/webauthn/add/")
+    assert asked["Location"].startswith("/accounts/reauthenticate/")
+    client.post(asked["Location"], {"password": PASSWORD})
+    enrol = client.get("/accounts/2fa/webauthn/add/").content.decode()
+    assert '"creation_options": {"publicKey": {"rp": {"name": "testserver", "id": "testserver"}' in enrol
