@@ -350,3 +350,33 @@ def test_command_prints_the_summary_and_fails_on_bad_rows(tmp_path: Path, capsys
     assert "rows read: 2" in out and "rows refused: 1" in out and "added: 1" in out
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_mlms", str(tmp_path / "missing.csv"))
+
+
+# --- Admin upload -------------------------------------------------------------------------
+
+
+def test_operator_uploads_a_file_in_the_admin_and_reads_what_changed(admin_client: object) -> None:
+    ana = make_agent("Ana")
+    lapsed = LICENSE_HEADER + f"{ana.npn},AZ,AZ-1,Y,N,12/31/2028,Accident and Health or Sickness,Active\n"
+    upload = io.BytesIO(lapsed.encode())
+    upload.name = "licenses.csv"
+    with time_machine.travel(WEEKDAY_MORNING, tick=False):
+        page = admin_client.post(  # type: ignore[attr-defined]
+            "/admin/eligibility/importrun/add/", {"kind": "licenses", "file": upload}, follow=True
+        )
+    body = page.content.decode()
+    assert "Imported: 1 rows read, 0 refused." in body
+    assert f"{ana.npn}: You hold no active state license with a health line of authority." in body
+    assert ImportRun.objects.get().by == "admin"
+
+
+def test_admin_upload_with_bad_rows_imports_nothing_and_lists_them(admin_client: object) -> None:
+    upload = io.BytesIO((FFM_HEADER + "12A4567,2027,09/01/2026,,,,-\n").encode())
+    upload.name = "ffm.csv"
+    page = admin_client.post(  # type: ignore[attr-defined]
+        "/admin/eligibility/importrun/add/", {"kind": "ffm", "file": upload}, follow=True
+    )
+    body = page.content.decode().replace("&#x27;", "'")
+    assert "Nothing was imported: the file has 1 error(s), listed below." in body
+    assert "line 2, column NPN: '12A4567' is not an NPN (7 to 10 digits)" in body
+    assert not FfmRegistration.objects.exists()
