@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from agents.models import Agent
-from eligibility.services import refresh_agent
+from eligibility.importers.base import Report
+from eligibility.recheck import recheck_agent
 
 
 @admin.register(Agent)
@@ -19,6 +20,7 @@ class AgentAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
         """Every change an operator makes (a suspension, a ZIP, a deselected state) takes
-        effect on routing at once: the eligibility check and coverage are rebuilt."""
+        effect on routing at once: eligibility and coverage are rebuilt and, when the agent
+        can no longer take referrals, their pending offers are withdrawn and routed on."""
         super().save_model(request, obj, form, change)
-        refresh_agent(obj, timezone.now())
+        recheck_agent(obj, timezone.now(), Report())

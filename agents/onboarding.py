@@ -152,11 +152,3 @@ def selectable_states(agent: Agent, now: datetime) -> list[str]:
     if agent.display_option == 3:
         states = [state for state in states if state == agent.resident_state]
     return sorted(states)
-
-
-def usernames_for(email: str) -> list[str]:
-    return list(
-        User.objects.filter(email__iexact=email.strip(), is_active=True, agent__isnull=False).values_list(
-            "username", flat=True
-        )
-    )

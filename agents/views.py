@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.views import LoginView as AllauthLoginView
@@ -17,14 +18,17 @@ from django.views.decorators.http import require_POST
 
 from agents import onboarding
 from agents.forms import ForgotUsernameForm, SignUpForm, TermsForm
+from agents.middleware import signed_in_agent
 from agents.models import Agent
 from agents.passwords import RULES
 from eligibility.rules import REASONS
 from lib.languages import language_name
 from notifications import outbox
+from notifications.models import Message
 
 USERNAME_COOKIE = "hod_username"
 USERNAME_COOKIE_DAYS = 365
+USERNAME_REMINDER_GAP = timedelta(minutes=10)
 
 
 def join(request: HttpRequest, token: str) -> HttpResponse:
@@ -71,8 +75,9 @@ def join_renew(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "agents/join_invalid.html", status=404)
     if invitation.agent.user_id is not None:
         return render(request, "agents/join_used.html", status=410)
-    onboarding.invite_if_new(invitation.agent, now)
-    return render(request, "agents/join_renewed.html")
+    # A live invitation sent since this one expired is not doubled: the inbox has it.
+    sent = onboarding.invite_if_new(invitation.agent, now)
+    return render(request, "agents/join_renewed.html", {"sent": sent})
 
 
 def join_done(request: HttpRequest) -> HttpResponse:
@@ -107,7 +112,11 @@ def forgot_username(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         email = form.cleaned_data["email"]
-        for agent in Agent.objects.filter(user__email__iexact=email, user__is_active=True).select_related("user"):
+        agents = Agent.objects.filter(user__email__iexact=email, user__is_active=True).select_related("user")
+        # At most one reminder per agent every USERNAME_REMINDER_GAP: the form cannot be used
+        # to flood an agent's inbox.
+        recent = Message.objects.filter(template="username", created_at__gt=now - USERNAME_REMINDER_GAP)
+        for agent in agents.exclude(pk__in=recent.values("agent_id")):
             assert agent.user is not None  # noqa: S101 - filtered on the user
             outbox.enqueue(
                 "email", agent.email, "username",
@@ -119,14 +128,10 @@ def forgot_username(request: HttpRequest) -> HttpResponse:
     return render(request, "agents/forgot_username.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _agent(request: HttpRequest) -> Agent | None:
-    return Agent.objects.filter(user_id=request.user.pk or 0).first()
-
-
 @login_required
 def terms(request: HttpRequest) -> HttpResponse:
     """First sign-in: languages, state preferences, Decline / Accept (R-REG-6)."""
-    agent = _agent(request)
+    agent = signed_in_agent(request)
     if agent is None:
         return redirect("/")
     now = timezone.now()
@@ -153,7 +158,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """Where an agent lands after sign-in: whether they receive referrals, and if not, why
     (R-ELIG-6). The full Manage Referrals page grows here."""
-    agent = _agent(request)
+    agent = signed_in_agent(request)
     if agent is None:
         return redirect("/admin/" if request.user.is_staff else "/")
     reasons = [str(REASONS.get(code, code)) for code in agent.ineligibility]

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from eligibility.importers import IMPORTERS, run_import
+from eligibility.importers.base import describe
 from eligibility.models import (
     FfmRegistration,
     ImportKind,
@@ -23,7 +24,6 @@ from eligibility.models import (
     ServedState,
     Termination,
 )
-from eligibility.rules import REASONS
 
 
 @admin.register(ServedState)
@@ -82,19 +82,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("What changed"))
     def summary_text(self, run: ImportRun) -> str:
-        summary = run.summary or {}
-        lines = [f"{name}: {count}" for name, count in summary.get("changes", {}).items()]
-        lines.append(_("agents added: %(n)s") % {"n": summary.get("agents_added", 0)})
-        lines.append(_("became eligible: %(npns)s") % {"npns": ", ".join(summary.get("became_eligible", [])) or "—"})
-        lines.append(_("invitations sent: %(n)s") % {"n": summary.get("invited", 0)})
-        lost = summary.get("lost_eligibility", {})
-        lines.append(_("lost eligibility: %(n)s") % {"n": len(lost)})
-        lines += [
-            f"  {npn}: " + "; ".join(str(REASONS.get(code, code)) for code in codes)
-            for npn, codes in sorted(lost.items())
-        ]
-        lines.append(_("pending offers withdrawn: %(n)s") % {"n": summary.get("offers_withdrawn", 0)})
-        return format_html("<pre>{}</pre>", "\n".join(lines))
+        return format_html("<pre>{}</pre>", "\n".join(describe(run.summary or {})))
 
     @admin.display(description=_("Refused rows"))
     def errors_text(self, run: ImportRun) -> str:

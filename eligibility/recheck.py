@@ -34,9 +34,10 @@ def recheck(npns: Iterable[str], now: datetime, report: Report) -> None:
 
 def recheck_agent(agent: Agent, now: datetime, report: Report) -> None:
     was_eligible = agent.checked_at is not None and not cms_reasons(agent.ineligibility)
+    was_routable = agent.eligible  # only then can they hold offers
     evaluation = refresh_agent(agent, now)
     reasons = cms_reasons(evaluation.reasons)
-    if not evaluation.eligible:
+    if was_routable and not evaluation.eligible:
         report.offers_withdrawn += withdraw_offers(agent, now, reasons=evaluation.reasons)
     if reasons and was_eligible:
         report.lost_eligibility[agent.npn] = reasons

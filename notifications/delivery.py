@@ -59,10 +59,10 @@ def _record(message: Message, now: datetime, error: DeliveryError | None, durati
         message=message, at=now, ok=error is None, error=str(error or "")[:500], duration_ms=duration_ms
     )
     if error is None:
-        sent = Message.objects.filter(pk=message.pk)
+        done: dict[str, object] = {"state": MessageState.SENT, "sent_at": now, "last_error": ""}
         if any(key in message.data for key in SECRET_KEYS):
-            sent.update(data={k: v for k, v in message.data.items() if k not in SECRET_KEYS})
-        sent.update(state=MessageState.SENT, sent_at=now, last_error="")
+            done["data"] = {k: v for k, v in message.data.items() if k not in SECRET_KEYS}
+        Message.objects.filter(pk=message.pk).update(**done)
         return
     logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, error)
     if error.permanent or attempts >= settings.HOD_DELIVERY_MAX_ATTEMPTS:

@@ -145,7 +145,7 @@ def accept(offer_id: int, agent: Agent, now: datetime) -> Result:
     offer, referral = found
     if referral.status not in OPEN_STATUSES:
         return Result.TAKEN if referral.accepted_by_id not in (None, agent.pk) else Result.DECIDED
-    if not Agent.objects.filter(pk=agent.pk, eligible=True).exists():
+    if not agent.eligible:
         # Suspended or ineligible since the offer was made (a safety-net notice, say).
         return Result.NOT_ELIGIBLE
     pending = Offer.objects.filter(pk=offer.pk, outcome=Outcome.PENDING)
@@ -268,20 +268,14 @@ def withdraw_offers(agent: Agent, now: datetime, *, reasons: list[str]) -> int:
     """Take back an agent's pending offers when they stop being eligible (R-ELIG-6): each
     direct offer's referral is routed on at once; their safety-net notices lapse."""
     withdrawn = 0
-    for offer_id, referral_id in Offer.objects.filter(agent=agent, outcome=Outcome.PENDING).values_list(
-        "pk", "referral_id"
-    ):
+    for offer in Offer.objects.filter(agent=agent, outcome=Outcome.PENDING):
         with transaction.atomic():
-            referral = lock_referral(referral_id)
+            referral = lock_referral(offer.referral_id)
             assert referral is not None  # noqa: S101 - the offer's foreign key guarantees it
-            if (
-                Offer.objects.filter(pk=offer_id, outcome=Outcome.PENDING).update(
-                    outcome=Outcome.WITHDRAWN, decided_at=now
-                )
-                != 1
-            ):
-                continue
-            offer = Offer.objects.get(pk=offer_id)
+            pending = Offer.objects.filter(pk=offer.pk, outcome=Outcome.PENDING)
+            if pending.update(outcome=Outcome.WITHDRAWN, decided_at=now) != 1:
+                continue  # accepted, rejected or expired meanwhile
+            offer.outcome, offer.decided_at = Outcome.WITHDRAWN, now
             withdrawn += 1
             record("withdrawn", at=now, referral=referral, offer=offer, agent_id=agent.pk, reasons=reasons)
             if offer.kind == OfferKind.DIRECT and referral.status == Status.OFFERED:

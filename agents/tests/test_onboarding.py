@@ -183,6 +183,17 @@ def test_an_expired_link_asks_for_a_new_one_sent_to_the_mlms_email() -> None:
     assert Message.objects.filter(template="invitation", to=ana.email).count() == 2
 
 
+def test_an_expired_link_does_not_send_another_while_a_newer_one_is_live() -> None:
+    ana = make_agent("Ana", registered=False)
+    send_invitation(ana, WEEKDAY_MORNING)
+    old = invitation_path(ana)
+    send_invitation(ana, WEEKDAY_MORNING + timedelta(hours=47))
+    with time_machine.travel(WEEKDAY_MORNING + timedelta(hours=49), tick=False):
+        page = Client().post(old.rstrip("/") + "/renew/")
+    assert "A newer link was already sent" in page.content.decode()
+    assert Message.objects.filter(template="invitation", to=ana.email).count() == 2
+
+
 def test_unknown_link_is_a_clear_404() -> None:
     page = Client().get("/join/not-a-real-token/")
     assert page.status_code == 404 and "This invitation link is not valid" in page.content.decode()
@@ -317,6 +328,15 @@ def test_forgot_username_emails_it_and_tells_nobody_whether_it_exists(ana: Agent
     assert "If that email belongs to an agent" in unknown.content.decode()
     deliver_due(timezone.now())
     assert [(m.to, "Your username: anareyes" in m.body) for m in locmem.outbox] == [("ana@agents.example", True)]
+
+
+def test_forgot_username_sends_one_reminder_per_ten_minutes(ana: Agent) -> None:
+    with time_machine.travel(WEEKDAY_MORNING, tick=False):
+        for _ in range(3):
+            Client().post("/accounts/forgot-username/", {"email": "ana@agents.example"})
+    with time_machine.travel(WEEKDAY_MORNING + timedelta(minutes=11), tick=False):
+        Client().post("/accounts/forgot-username/", {"email": "ana@agents.example"})
+    assert Message.objects.filter(template="username").count() == 2
 
 
 def test_forgot_password_resets_it_by_email(ana: Agent) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from eligibility.rules import REASONS
 
 # A line longer than this is refused instead of read whole (a 50 MB line costs nothing).
 MAX_LINE = 64 * 1024
@@ -78,6 +81,30 @@ class Report:
             "invited": len(self.invited),
             "offers_withdrawn": self.offers_withdrawn,
         }
+
+
+CHANGE_LABELS = {
+    "added": gettext_lazy("rows added"),
+    "changed": gettext_lazy("rows changed"),
+    "removed": gettext_lazy("rows removed (left the list)"),
+    "producers": gettext_lazy("producers in the file"),
+    "unchanged": gettext_lazy("producers unchanged"),
+}
+
+
+def describe(summary: Mapping[str, Any]) -> list[str]:
+    """What an import changed, one fact a line: for the command line and the admin."""
+    lines = [f"{CHANGE_LABELS.get(name, name)}: {count}" for name, count in summary.get("changes", {}).items()]
+    lines.append(_("agents added: %(n)s") % {"n": summary.get("agents_added", 0)})
+    lines.append(_("became eligible: %(npns)s") % {"npns": ", ".join(summary.get("became_eligible", [])) or "—"})
+    lines.append(_("invitations sent: %(n)s") % {"n": summary.get("invited", 0)})
+    lost = summary.get("lost_eligibility", {})
+    lines.append(_("lost eligibility: %(n)s") % {"n": len(lost)})
+    lines += [
+        f"  {npn}: " + "; ".join(str(REASONS.get(code, code)) for code in codes) for npn, codes in sorted(lost.items())
+    ]
+    lines.append(_("pending offers withdrawn: %(n)s") % {"n": summary.get("offers_withdrawn", 0)})
+    return lines
 
 
 def lines_of(stream: IO[bytes], position: list[int]) -> Iterator[str]:

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from availability.models import OutOfOffice
+from eligibility.services import refresh_agent
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
 from intake.services import request_form, submit
 from notifications.models import Message
@@ -223,3 +224,15 @@ def test_the_search_widens_ring_by_ring_and_keeps_the_distance_order():
     assert miles == sorted(miles) and len(miles) == 4
     assert miles[0] == 0.0 and 25 < miles[1] < 75 and 75 < miles[2] < 200 and 200 < miles[3] < 600
     assert 600 < routed.data["miles"]
+
+
+def test_an_agent_suspended_after_the_safety_net_notice_cannot_accept():
+    weekly = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    ana = make_agent("Ana", languages=["es"], weekly=weekly)
+    referral = intake()
+    offer = Offer.objects.get(referral=referral, agent=ana)
+    ana.suspended_at = NOW
+    refresh_agent(ana, NOW)
+    assert actions.accept(offer.pk, ana, NOW + timedelta(hours=1)) == actions.Result.NOT_ELIGIBLE
+    referral.refresh_from_db()
+    assert referral.status == Status.SAFETY_NET and referral.accepted_by_id is None

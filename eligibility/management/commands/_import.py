@@ -6,21 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
-from eligibility.importers import IMPORTERS, Report, run_import
-
-
-def describe(report: Report) -> list[str]:
-    """The summary an operator reads, one line per fact."""
-    lines = [f"rows read: {report.rows}", f"rows refused: {report.error_count}"]
-    lines += [f"{name}: {count}" for name, count in report.changes.items()]
-    lines.append(f"agents added: {len(report.agents_added)}")
-    lines.append(f"became eligible: {len(report.became_eligible)}")
-    lines.append(f"invitations sent: {len(report.invited)}")
-    lines.append(f"lost eligibility: {len(report.lost_eligibility)}")
-    lines += [f"  {npn}: {', '.join(reasons)}" for npn, reasons in sorted(report.lost_eligibility.items())]
-    lines.append(f"pending offers withdrawn: {report.offers_withdrawn}")
-    return lines
+from eligibility.importers import IMPORTERS, run_import
+from eligibility.importers.base import describe
 
 
 class ImportCommand(BaseCommand):
@@ -35,7 +24,7 @@ class ImportCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(_("%(path)s: no such file") % {"path": path})
         report = run_import(
             IMPORTERS[self.kind](),
             lambda: path.open("rb"),
@@ -45,9 +34,12 @@ class ImportCommand(BaseCommand):
         )
         for error in report.errors:
             self.stderr.write(error)
-        for line in describe(report):
+        self.stdout.write(_("rows read: %(n)s") % {"n": report.rows})
+        self.stdout.write(_("rows refused: %(n)s") % {"n": report.error_count})
+        for line in describe(report.summary()):
             self.stdout.write(line)
         if not report.applied:
             raise CommandError(
-                f"{path.name}: nothing imported ({report.error_count} error(s)); fix the file or use --skip-invalid"
+                _("%(file)s: nothing imported (%(n)s error(s)); fix the file or use --skip-invalid")
+                % {"file": path.name, "n": report.error_count}
             )
