@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test check lint typecheck messages bench clean
+.PHONY: run test chromium check lint typecheck messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --user --quiet virtualenv && $(PYTHON) -m virtualenv $(VENV); }
@@ -25,8 +25,15 @@ run: $(VENV)/.base
 	$(BIN)/python manage.py seed_demo --if-empty --agents 2000 --seed 1
 	PORT=$(PORT) $(BIN)/python manage.py serve
 
+## Debian's Chromium for the browser tests: installed when missing and we are root;
+## otherwise those tests are skipped with the reason (and fail under CI=true).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || \
+	  { echo "Installing Debian's chromium for the browser tests"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## Install and run the whole test suite (DATABASE_URL selects SQLite or PostgreSQL).
-test: $(VENV)/.dev
+test: $(VENV)/.dev chromium
 	$(BIN)/pytest -q
 
 lint: $(VENV)/.dev

@@ -1,12 +1,15 @@
 """How django-allauth fits Help On Demand: sign-up is by invitation only (agents.views),
-and a locked username is told for how long (R-SEC-3)."""
+a locked username is told for how long (R-SEC-3), and a refused passkey or recovery code
+says what to do instead of allauth's bare "Incorrect code." (R-REG-8)."""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 
@@ -29,3 +32,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": _(
+            "That passkey or recovery code was not accepted. Try again, or sign in with your username and password."
+        ),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm
 from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -114,6 +115,21 @@ class LoginForm(AllauthLoginForm):
         required=False,
         help_text=_('Do not use "Remember my Username" on public or shared computers.'),
     )
+
+
+class AddPasskeyForm(AddWebAuthnForm):
+    """allauth's "add a security key", as a passkey by default: a key stored on the device
+    that signs the agent in by itself (Face ID, Touch ID, Windows Hello, a PIN)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        passwordless = self.fields["passwordless"]
+        passwordless.initial = True
+        passwordless.label = _("Use it to sign in without my password")
+        passwordless.help_text = _(
+            "Your device will ask for your face, fingerprint or PIN. Leave this off for a "
+            "security key that only confirms sign-ins made with your password."
+        )
 
 
 class ForgotUsernameForm(forms.Form):

@@ -116,6 +116,7 @@ LOGIN_REDIRECT_URL = "agent_home"
 # Sign-in, password reset and passkeys come from django-allauth; sign-up is ours, by
 # invitation only (agents.views), so allauth's own sign-up is closed.
 ACCOUNT_ADAPTER = "agents.adapter.AccountAdapter"
+MFA_ADAPTER = "agents.adapter.MFAAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -133,6 +134,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {"add_webauthn": "agents.forms.AddPasskeyForm"}
 # WebAuthn needs a secure origin; http://localhost counts, plain http elsewhere only in demos.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("HOD_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
