@@ -18,7 +18,24 @@ from geo.zips import Place, ZipError, lookup
 from lib.phones import us_phone
 
 
-class SignUpForm(forms.Form):
+class PhoneAndZipMixin:
+    """Checks shared by sign-up and the profile: a U.S. mobile in E.164, a routable ZIP."""
+
+    cleaned_data: dict[str, Any]
+    place: Place | None = None
+
+    def clean_phone(self) -> str:
+        return us_phone(self.cleaned_data["phone"])
+
+    def clean_zip_code(self) -> str:
+        try:
+            self.place = lookup(self.cleaned_data["zip_code"].strip())
+        except ZipError as exc:
+            raise ValidationError(exc.args[0]) from None
+        return self.place.zip_code
+
+
+class SignUpForm(PhoneAndZipMixin, forms.Form):
     """Name and email come from MLMS and are shown read-only; the rest is the agent's."""
 
     preferred_contact = forms.ChoiceField(
@@ -47,17 +64,6 @@ class SignUpForm(forms.Form):
     def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agent = agent
-        self.place: Place | None = None
-
-    def clean_phone(self) -> str:
-        return us_phone(self.cleaned_data["phone"])
-
-    def clean_zip_code(self) -> str:
-        try:
-            self.place = lookup(self.cleaned_data["zip_code"].strip())
-        except ZipError as exc:
-            raise ValidationError(exc.args[0]) from None
-        return self.place.zip_code
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]

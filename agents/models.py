@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from geo.zips import Place
 
 
 class ContactMethod(models.TextChoices):
@@ -106,6 +111,11 @@ class Agent(models.Model):
     @property
     def channels(self) -> list[str]:
         return ContactMethod.channels(self.preferred_contact)
+
+    def move_to(self, place: Place) -> None:
+        """The agent's ZIP and what it tells: location for distances, and time zone."""
+        self.zip_code, self.city, self.county, self.zip_state = place.zip_code, place.city, place.county, place.state
+        self.lat, self.lon, self.time_zone = place.lat, place.lon, place.time_zone
 
 
 class ApiToken(models.Model):

@@ -105,13 +105,7 @@ def sign_up(invitation: Invitation, data: SignUp, now: datetime) -> Agent:
         agent.user = user
         agent.phone = data.phone
         agent.preferred_contact = data.preferred_contact
-        agent.zip_code = data.place.zip_code
-        agent.city = data.place.city
-        agent.county = data.place.county
-        agent.zip_state = data.place.state
-        agent.lat = data.place.lat
-        agent.lon = data.place.lon
-        agent.time_zone = data.place.time_zone
+        agent.move_to(data.place)
         agent.ui_language = data.language
         agent.registered_at = now
         agent.hod_terms_accepted_at = now  # the sign-up form's Terms of Use box

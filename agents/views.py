@@ -21,7 +21,6 @@ from agents.forms import ForgotUsernameForm, SignUpForm, TermsForm
 from agents.middleware import signed_in_agent
 from agents.models import Agent
 from agents.passwords import RULES
-from eligibility.rules import REASONS
 from lib.languages import language_name
 from notifications import outbox
 from notifications.models import Message
@@ -152,14 +151,3 @@ def terms(request: HttpRequest) -> HttpResponse:
             return redirect("agent_home")
     context = {"form": form, "agent": agent, "languages": [language_name(code) for code in agent.languages]}
     return render(request, "agents/terms.html", context, status=400 if form.errors else 200)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Where an agent lands after sign-in: whether they receive referrals, and if not, why
-    (R-ELIG-6). The full Manage Referrals page grows here."""
-    agent = signed_in_agent(request)
-    if agent is None:
-        return redirect("/admin/" if request.user.is_staff else "/")
-    reasons = [str(REASONS.get(code, code)) for code in agent.ineligibility]
-    return render(request, "agents/home.html", {"agent": agent, "reasons": reasons})

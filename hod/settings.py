@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "routing",
     "notifications",
     "intake",
+    "portal",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # An agent who has not accepted the CMS Terms of Use sees only that page (R-REG-6).
     "agents.middleware.TermsMiddleware",
+    "portal.middleware.AgentTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "hod.urls"
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context.portal",
             ],
         },
     },
@@ -145,6 +148,7 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["hod.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

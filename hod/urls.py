@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("agents.urls")),
+    path("", include("portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),
 ]

@@ -16,3 +16,11 @@ def us_phone(raw: str) -> str:
     if not phonenumbers.is_valid_number(number) or number.country_code != 1:
         raise ValidationError(_("Enter a U.S. phone number, like 602-555-0134."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    """+16025550134 → (602) 555-0134, as agents dial it."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, "US"), phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

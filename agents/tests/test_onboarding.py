@@ -375,7 +375,7 @@ def test_passkey_sign_in_and_enrolment_are_offered(ana: Agent) -> None:
     assert 'id="passkey_login"' in login and 'action="/accounts/2fa/webauthn/login/"' in login
     client = Client()
     client.post("/accounts/login/", {"login": "anareyes", "password": PASSWORD})
-    assert 'href="/accounts/2fa/webauthn/add/"' in client.get("/referrals/").content.decode()
+    assert 'href="/accounts/2fa/webauthn/add/"' in client.get("/profile/").content.decode()
     # Adding a key asks for the password again first (allauth's reauthentication).
     asked = client.get("/accounts/2fa/webauthn/add/")
     assert asked["Location"].startswith("/accounts/reauthenticate/")

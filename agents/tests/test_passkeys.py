@@ -75,6 +75,7 @@ def test_an_agent_adds_a_passkey_and_signs_in_with_it_alone(live_server: Any, de
     page, base = device.page, live_server.url
     device.sign_in_with_password(base)
     page.wait_for_url("**/referrals/")
+    page.click("text=Profile")
     assert "Once you add a passkey, signing in with your password also asks for it" in page.inner_text("#passkey-note")
 
     page.click("#add-passkey")
@@ -103,6 +104,7 @@ def test_with_a_passkey_the_password_alone_is_not_enough(live_server: Any, devic
     page, base = device.page, live_server.url
     device.sign_in_with_password(base)
     page.wait_for_url("**/referrals/")
+    page.goto(f"{base}/profile/")
     page.click("#add-passkey")
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Confirm").click()
@@ -124,6 +126,7 @@ def test_a_passkey_removed_from_the_account_no_longer_signs_in(live_server: Any,
     page, base = device.page, live_server.url
     device.sign_in_with_password(base)
     page.wait_for_url("**/referrals/")
+    page.goto(f"{base}/profile/")
     page.click("#add-passkey")
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Confirm").click()

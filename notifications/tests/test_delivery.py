@@ -32,7 +32,7 @@ def test_an_offer_reaches_every_channel_of_the_preferred_method():
     assert sent == {("email", ana.email), ("sms", ana.phone)}
     email = next(m for m in locmem.outbox if m.channel == "email")
     assert "Phoenix, Maricopa, AZ" in email.body
-    assert "10:15 a.m. MST" in email.body
+    assert "10:15 AM MST" in email.body
 
 
 def test_no_message_carries_the_consumers_name_or_contact_data():

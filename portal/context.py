@@ -1,0 +1,24 @@
+"""The portal's header on every page: the agent and their Today's Availability switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from agents.middleware import signed_in_agent
+from availability import services as availability
+from referrals.models import Completion, NotGoodReason
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    agent = signed_in_agent(request)
+    if agent is None or agent.cms_terms_accepted_at is None:
+        return {}
+    return {
+        "portal_agent": agent,
+        "portal_today": availability.today(agent, timezone.now()),
+        "completions": Completion.choices,
+        "not_good_reasons": NotGoodReason.choices,
+    }

@@ -1,0 +1,81 @@
+"""How one offer reads in Manage Referrals (R-PORTAL-2, R-MISS-3, R-SEC-1).
+
+A row carries the consumer's name and contact data only when `shows_consumer` says so:
+the offer is this agent's and they won it. Every other row says what happened and, while
+pending, where the consumer is ("City, County, ST") — nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from agents.models import Agent
+from lib.phones import display_phone
+from referrals import services
+from referrals.models import Offer, OfferKind, Outcome
+
+
+@dataclass(frozen=True)
+class Row:
+    offer_id: int
+    referral_id: str
+    status: str
+    status_label: str
+    name: str
+    location: str  # pending only
+    phone: str  # accepted only
+    dial: str  # accepted only: the number in E.164, for tel: links
+    email: str  # accepted only
+    assigned_at: datetime
+    expires_at: datetime | None  # a pending direct offer's deadline, for the countdown
+    expired: bool
+    safety_net: bool
+    completion: str
+    reason: str
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def ours(self) -> bool:
+        """Accepted by this agent: the status selector applies."""
+        return bool(self.phone or self.email)
+
+
+def row(offer: Offer, agent: Agent, zone: ZoneInfo) -> Row:
+    status = services.list_status(offer)
+    referral = offer.referral
+    shown = services.shows_consumer(offer, agent)
+    if shown:
+        name = f"{referral.first_name} {referral.last_name}"
+    elif status == "pending":
+        name = _("Pending Referral")
+    elif status == "missed":
+        name = _("Missed Referral")
+    else:
+        name = str(services.LIST_STATUSES[status])
+    pending = offer.outcome == Outcome.PENDING
+    return Row(
+        offer_id=offer.pk,
+        referral_id=str(referral.public_id),
+        status=status,
+        status_label=str(services.LIST_STATUSES[status]),
+        name=name,
+        location=referral.location_label if pending or shown else "",
+        phone=display_phone(referral.phone) if shown else "",
+        dial=referral.phone if shown else "",
+        email=referral.email if shown else "",
+        assigned_at=offer.offered_at.astimezone(zone),
+        expires_at=offer.expires_at.astimezone(zone)
+        if offer.expires_at and pending and offer.kind == OfferKind.DIRECT
+        else None,
+        expired=offer.outcome == Outcome.EXPIRED,
+        safety_net=offer.kind == OfferKind.SAFETY_NET,
+        completion=referral.completion if shown else "",
+        reason=referral.not_good_reason if shown else "",
+    )

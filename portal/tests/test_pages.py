@@ -1,0 +1,330 @@
+"""The agent portal's pages, through the real views (R-PORTAL, R-AVAIL, R-MISS, R-STATUS).
+
+Each test drives the pages as the agent's browser does — plain posts, or the same posts
+asking for JSON as the page's script does — at a controlled clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
+
+from agents.models import Agent
+from availability import services as availability
+from availability.models import OutOfOffice
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from referrals.models import Offer, Outcome, Referral, Status
+from routing import actions
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Tq8#vLm2zR"
+OFFICE_HOURS = [{"on": d < 5, "start": "08:00", "end": "17:00"} for d in range(7)]
+CONSUMER = ("Carmen", "Ruiz", "555-0134", "carmen@example.com")
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def signed_in(first_name: str, **fields: Any) -> tuple[Agent, Client]:
+    user = User.objects.create_user(first_name.lower(), password=PASSWORD)
+    agent = make_agent(first_name, user=user, **fields)
+    client = Client()
+    client.force_login(user)
+    return agent, client
+
+
+def shows_consumer(html: str) -> bool:
+    return any(piece in html for piece in CONSUMER)
+
+
+@pytest.fixture
+def clock() -> Any:
+    with time_machine.travel(WEEKDAY_MORNING, tick=False) as traveller:
+        yield traveller
+
+
+def offered_to(agent: Agent) -> Offer:
+    referral = request_referral(WEEKDAY_MORNING)
+    offer = Offer.objects.get(referral=referral, outcome=Outcome.PENDING)
+    assert offer.agent_id == agent.pk
+    return offer
+
+
+# --- Manage Referrals --------------------------------------------------------------------
+
+
+def test_a_pending_referral_shows_where_and_the_countdown_but_nobody(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    page = client.get("/referrals/").content.decode()
+    assert "Pending Referral" in page and "Phoenix, Maricopa, AZ" in page
+    assert 'data-expires="2026-11-23T10:15:00-07:00"' in page  # the live countdown's deadline, Phoenix time
+    assert f'action="/referrals/offers/{offer.pk}/accept/"' in page and f"/referrals/offers/{offer.pk}/reject/" in page
+    assert not shows_consumer(page)
+    assert not shows_consumer(client.get("/referrals/rows/").content.decode())
+
+
+def test_accepting_without_a_reload_reveals_the_consumer_to_the_winner_only(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    answer = client.post(f"/referrals/offers/{offer.pk}/accept/", **JSON)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["ok"] is True and "Contact the consumer now" in body["message"]
+    assert "Carmen Ruiz" in body["row"] and "(602) 555-0134" in body["row"] and 'href="tel:+16025550134"' in body["row"]
+    assert 'name="status"' in body["row"]  # the status selector replaces Accept / Reject
+    assert "Carmen Ruiz" in client.get("/referrals/").content.decode()
+    # Someone else's page, rows and offer link never show her.
+    bo, other = signed_in("Bo", languages=["es"])
+    assert not shows_consumer(other.get("/referrals/").content.decode())
+    assert other.get(f"/referrals/offers/{offer.pk}/").status_code == 404
+    assert other.post(f"/referrals/offers/{offer.pk}/accept/", **JSON).status_code == 404
+
+
+def test_rejecting_moves_the_consumer_on_and_shows_nothing_of_them(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    answer = client.post(f"/referrals/offers/{offer.pk}/reject/", **JSON).json()
+    assert answer["ok"] is True and "You are not penalised" in answer["message"]
+    assert "Rejected" in answer["row"] and not shows_consumer(answer["row"])
+    assert Referral.objects.get(pk=offer.referral_id).status == Status.SAFETY_NET  # nobody else nearby
+
+
+def test_too_late_is_said_plainly_and_reveals_nothing(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    clock.shift(timedelta(minutes=15))
+    answer = client.post(f"/referrals/offers/{offer.pk}/accept/", **JSON)
+    assert answer.status_code == 409
+    assert "The 15 minutes are over" in answer.json()["message"] and not shows_consumer(answer.json()["row"])
+    # Without the script: the same answer as a message on the list.
+    page = client.post(f"/referrals/offers/{offer.pk}/accept/", follow=True).content.decode()
+    assert "The 15 minutes are over: this referral went to the next available agent." in page
+
+
+def test_a_safety_net_loser_sees_taken_and_no_data(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=[{"on": False, "start": "08:00", "end": "17:00"}] * 7)
+    bo, other = signed_in("Bo", languages=["es", "en"], weekly=[{"on": False, "start": "08:00", "end": "17:00"}] * 7)
+    referral = request_referral(WEEKDAY_MORNING)
+    assert Referral.objects.get(pk=referral.pk).status == Status.SAFETY_NET
+    ana_offer = Offer.objects.get(referral=referral, agent=ana)
+    bo_offer = Offer.objects.get(referral=referral, agent=bo)
+    assert "First come, first served" in client.get("/referrals/").content.decode()
+    assert client.post(f"/referrals/offers/{ana_offer.pk}/accept/", **JSON).status_code == 200
+    late = other.post(f"/referrals/offers/{bo_offer.pk}/accept/", **JSON)
+    assert late.status_code == 409 and "Another agent accepted this referral first." in late.json()["message"]
+    assert not shows_consumer(other.get("/referrals/").content.decode())
+
+
+def test_the_missed_banner_counts_the_last_seven_days_and_missed_rows_show_nothing(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    assert "Alert!" not in client.get("/referrals/").content.decode()  # no banner when N = 0
+    offered_to(ana)
+    clock.shift(timedelta(minutes=15))
+    actions.expire_due_offers(datetime.now(tz=WEEKDAY_MORNING.tzinfo))
+    page = client.get("/referrals/").content.decode()
+    assert (
+        "Alert! You have missed 1 referral(s) in the last seven days. As a reminder, you must accept a referral "
+        "within 15 minutes of receiving your notification. Missed referrals are sent to the next available Help On "
+        "Demand agent or broker."
+    ) in page
+    assert "Missed Referral" in page and "Expired" in page and not shows_consumer(page)
+    clock.shift(timedelta(days=7))
+    assert "Alert!" not in client.get("/referrals/").content.decode()
+
+
+def test_status_needs_its_subcategory_and_only_the_winner_may_set_it(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    client.post(f"/referrals/offers/{offer.pk}/accept/")
+    public_id = Referral.objects.get(pk=offer.referral_id).public_id
+    url = f"/referrals/{public_id}/status/"
+    refused = client.post(url, {"status": "completed"}, **JSON)
+    assert refused.status_code == 409 and "Choose how the referral was completed." in refused.json()["message"]
+    assert Referral.objects.get(pk=offer.referral_id).status == Status.ACCEPTED
+    saved = client.post(url, {"status": "completed", "completion": "medicaid"}, **JSON).json()
+    assert saved["message"] == "Status saved: Referral Completed."
+    referral = Referral.objects.get(pk=offer.referral_id)
+    assert (referral.status, referral.completion) == (Status.COMPLETED, "medicaid")
+    _bo, other = signed_in("Bo")
+    assert other.post(url, {"status": "in_progress"}).status_code == 404
+
+
+def test_search_by_status_and_name_never_probes_other_agents_consumers(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    assert "Pending Referral" in client.get("/referrals/?status=pending").content.decode()
+    assert "No referrals match this search." in client.get("/referrals/?status=missed").content.decode()
+    assert "No referrals match this search." in client.get("/referrals/?first_name=Carmen").content.decode()
+    client.post(f"/referrals/offers/{offer.pk}/accept/")
+    assert "Carmen Ruiz" in client.get("/referrals/?first_name=carm&last_name=RUI").content.decode()
+    bad = client.get("/referrals/?date_from=2026-11-30&date_to=2026-11-01&time_zone=Mars/Base")
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    assert "The To date is before the From date." in page and "Select a valid choice." in page
+
+
+def test_dates_show_in_the_agents_time_zone(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])  # Phoenix: UTC−7, no daylight saving
+    offered_to(ana)
+    assert "11/23/2026 10:00 AM" in client.get("/referrals/").content.decode()
+    assert "11/23/2026 12:00 PM" in client.get("/referrals/?time_zone=America/New_York").content.decode()
+
+
+def test_the_notification_link_opens_that_referral(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    page = client.get(f"/referrals/offers/{offer.pk}/")
+    assert page.status_code == 200 and "Phoenix, Maricopa, AZ" in page.content.decode()
+    anonymous = Client().get(f"/referrals/offers/{offer.pk}/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+
+
+# --- Today's Availability ------------------------------------------------------------------
+
+
+def test_switching_off_stops_referrals_for_the_rest_of_today(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    assert 'aria-checked="true"' in client.get("/referrals/").content.decode()
+    answer = client.post("/availability/today/", {"on": "off"}, **JSON).json()
+    assert answer == {"ok": True, "on": False, "stop_at": "", "message": answer["message"]}
+    assert "no referrals for the rest of today" in answer["message"]
+    referral = request_referral(WEEKDAY_MORNING)
+    assert not Offer.objects.filter(referral=referral, agent=ana, kind="direct").exists()
+    clock.move_to(WEEKDAY_MORNING + timedelta(days=1))  # a new day: the schedule rules again
+    assert availability.today(ana, WEEKDAY_MORNING + timedelta(days=1)).on
+
+
+def test_switching_on_after_hours_starts_now_and_shows_the_stop_time(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    evening = WEEKDAY_MORNING + timedelta(hours=7, minutes=30)  # 17:30 in Phoenix, after hours
+    clock.move_to(evening)
+    assert 'aria-checked="false"' in client.get("/referrals/").content.decode()
+    answer = client.post("/availability/today/", {"on": "on"}, **JSON).json()
+    assert answer["on"] is True and answer["stop_at"] == "12:00 AM"
+    later = client.post("/availability/today/", {"on": "on", "stop_at": "21:30"}, **JSON).json()
+    assert later["stop_at"] == "9:30 PM" and "referrals stop at 9:30 PM." in later["message"]
+    past = client.post("/availability/today/", {"on": "on", "stop_at": "17:00"}, **JSON)
+    assert past.status_code == 400 and past.json()["message"] == "Choose a time later today."
+    referral = request_referral(evening)
+    assert Offer.objects.get(referral=referral, kind="direct").agent_id == ana.pk
+
+
+# --- Availability Settings ----------------------------------------------------------------
+
+
+def settings_post(**changes: str) -> dict[str, str]:
+    data = {
+        "day-TOTAL_FORMS": "7", "day-INITIAL_FORMS": "7", "day-MIN_NUM_FORMS": "7", "day-MAX_NUM_FORMS": "7",
+        "break-TOTAL_FORMS": "1", "break-INITIAL_FORMS": "0", "break-MIN_NUM_FORMS": "0", "break-MAX_NUM_FORMS": "10",
+    }  # fmt: skip
+    for day in range(7):
+        if day < 5:
+            data[f"day-{day}-on"] = "on"
+        data[f"day-{day}-start"], data[f"day-{day}-end"] = "08:00", "17:00"
+    data.update(changes)
+    return data
+
+
+def test_weekly_hours_and_a_lunch_break_are_saved_and_previewed(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    page = client.get("/availability/").content.decode()
+    assert "You are receiving referrals now, until 5:00 PM." in page
+    lunch = {"break-0-days": ["0", "1", "2", "3", "4"], "break-0-start": "09:30", "break-0-end": "10:30"}
+    saved = client.post("/availability/", settings_post(**{"day-5-on": "on"}, **lunch), follow=True)  # type: ignore[arg-type]
+    body = saved.content.decode()
+    assert (
+        "Your availability is saved." in body
+        and "You will next receive referrals on Monday, November 23 at 10:30 AM." in body
+    )
+    schedule = availability.schedule_of(ana)
+    assert schedule.weekly[5]["on"] is True and schedule.breaks == [
+        {"days": [0, 1, 2, 3, 4], "start": "09:30", "end": "10:30"}
+    ]
+
+
+def test_bad_hours_are_refused_with_the_reason_and_nothing_changes(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    page = client.post("/availability/", settings_post(**{"day-0-end": "07:00", "break-0-start": "12:00"}))
+    body = page.content.decode()
+    assert page.status_code == 400
+    assert "The day must end after it starts." in body and "Enter when the break ends." in body
+    assert "Choose at least one day." in body
+    assert availability.schedule_of(ana).weekly == OFFICE_HOURS
+
+
+def test_out_of_office_asks_yes_before_saving(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    form = {"starts_at": "2026-11-24T08:00", "no_end": "on"}
+    asked = client.post("/availability/out-of-office/", form).content.decode()
+    assert "until you switch Out of Office off. Are you sure?" in asked and not OutOfOffice.objects.exists()
+    client.post("/availability/out-of-office/", {**form, "confirm": "yes"})
+    (period,) = OutOfOffice.objects.filter(agent=ana)
+    assert period.ends_at is None and period.starts_at == datetime.fromisoformat("2026-11-24T15:00+00:00")
+    page = client.get("/availability/").content.decode()
+    assert "From 11/24/2026 08:00 AM, no end date" in page
+    client.post(f"/availability/out-of-office/{period.pk}/end/")  # not begun yet: removed
+    assert not OutOfOffice.objects.exists()
+
+
+def test_out_of_office_that_ends_before_it_starts_is_refused(clock: Any) -> None:
+    _ana, client = signed_in("Ana")
+    page = client.post("/availability/out-of-office/", {"starts_at": "2026-11-24T08:00", "ends_at": "2026-11-23T08:00"})
+    assert page.status_code == 400 and "You must be back after you leave." in page.content.decode()
+    missing = client.post("/availability/out-of-office/", {"starts_at": "2026-11-24T08:00"})
+    assert "Enter when you are back, or choose No End Date." in missing.content.decode()
+    assert not OutOfOffice.objects.exists()
+
+
+# --- Profile ----------------------------------------------------------------------------
+
+
+def profile_post(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "preferred_contact": "email_text", "phone": "602-555-0100", "zip_code": "85004",
+        "languages": ["en", "es"], "states": ["AZ"], "ui_language": "en",
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_profile_changes_contact_zip_languages_and_states(clock: Any) -> None:
+    ana, client = signed_in("Ana", states=["AZ", "UT"])
+    page = client.get("/profile/").content.decode()
+    assert f'value="{ana.email}" readonly' in page and "Marketplace Learning Management System" in page
+    assert 'value="AZ"' in page and 'value="UT"' in page and 'value="TX"' not in page  # licensed states only
+    client.post("/profile/", profile_post(zip_code="84101", languages=["vi"], states=["UT"]))
+    ana.refresh_from_db()
+    assert (ana.zip_code, ana.time_zone, ana.city) == ("84101", "America/Denver", "Salt Lake City")
+    assert ana.languages == ["vi"] and ana.excluded_states == ["AZ"] and ana.preferred_contact == "email_text"
+
+
+def test_bad_profile_input_names_the_field_and_changes_nothing(clock: Any) -> None:
+    ana, client = signed_in("Ana")
+    page = client.post("/profile/", profile_post(phone="12", zip_code="00000", languages=[], states=["TX"]))
+    body = page.content.decode()
+    assert page.status_code == 400
+    assert "Enter a U.S. phone number, like 602-555-0134." in body and "This ZIP code does not exist." in body
+    assert "Choose at least one language." in body and "TX is not one of the available choices." in body
+    before = ana.phone, ana.zip_code, ana.languages
+    ana.refresh_from_db()
+    assert (ana.phone, ana.zip_code, ana.languages) == before
+
+
+def test_the_profile_language_is_remembered(clock: Any) -> None:
+    _ana, client = signed_in("Ana")
+    response = client.post("/profile/", profile_post(ui_language="es"), follow=True)
+    assert "Su perfil se guardó." in response.content.decode()
+    assert "Gestionar referencias" in client.get("/referrals/").content.decode()
+
+
+def test_operators_and_strangers_do_not_get_agent_pages() -> None:
+    staff = User.objects.create_user("op", password=PASSWORD, is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    for url in ("/referrals/", "/availability/", "/profile/", "/referrals/rows/"):
+        assert client.get(url)["Location"] == "/admin/"
+        assert Client().get(url)["Location"].startswith("/accounts/login/")

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from portal import views
+
+urlpatterns = [
+    path("referrals/", views.manage, name="agent_home"),
+    path("referrals/rows/", views.table_rows, name="referral_rows"),
+    path("referrals/offers/<int:offer_id>/", views.offer_page, name="offer_page"),
+    path("referrals/offers/<int:offer_id>/accept/", views.decide, {"action": "accept"}, name="offer_accept"),
+    path("referrals/offers/<int:offer_id>/reject/", views.decide, {"action": "reject"}, name="offer_reject"),
+    path("referrals/<uuid:public_id>/status/", views.set_status, name="referral_status"),
+    path("availability/", views.availability_settings, name="availability_settings"),
+    path("availability/today/", views.switch_today, name="availability_today"),
+    path("availability/out-of-office/", views.out_of_office, name="out_of_office"),
+    path("availability/out-of-office/<int:period_id>/end/", views.end_out_of_office, name="out_of_office_end"),
+    path("profile/", views.profile, name="profile"),
+]

@@ -1,0 +1,367 @@
+"""The pages agents live in: Manage Referrals, Availability Settings, Profile (R-PORTAL,
+R-AVAIL, R-MISS, R-STATUS). Every action works as a plain form post; the page's script
+sends the same posts with fetch and swaps in the answer, so nothing needs a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from agents.middleware import signed_in_agent
+from agents.models import Agent
+from agents.onboarding import selectable_states
+from availability import services as availability
+from availability.models import OutOfOffice
+from eligibility.rules import REASONS
+from eligibility.services import refresh_agent
+from portal import rows
+from portal.forms import (
+    DAYS,
+    BreakFormSet,
+    DayFormSet,
+    OutOfOfficeForm,
+    ProfileForm,
+    SearchForm,
+    StatusForm,
+    TodayForm,
+)
+from referrals import services
+from referrals.models import Offer, Outcome, Referral
+from routing import actions
+
+P = ParamSpec("P")
+MISSED_WINDOW = timedelta(days=7)
+LIST_LIMIT = 200
+
+
+def agent_page(
+    view: Callable[Concatenate[HttpRequest, Agent, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Signed in, and an agent: operators go to the admin, anyone else to the start page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        agent = signed_in_agent(request)
+        if agent is None:
+            return redirect("/admin/" if request.user.is_staff else "/")
+        return view(request, agent, *args, **kwargs)
+
+    return wrapper
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def back(request: HttpRequest, default: str = "agent_home") -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+# --- Manage Referrals ------------------------------------------------------------------
+
+
+def _search(request: HttpRequest, agent: Agent) -> tuple[SearchForm, services.Search]:
+    form = SearchForm(request.GET or None, agent=agent)
+    search = services.Search(time_zone=agent.time_zone)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        search = services.Search(
+            status=data["status"],
+            first_name=data["first_name"].strip(),
+            last_name=data["last_name"].strip(),
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            time_zone=data["time_zone"],
+        )
+    return form, search
+
+
+def _rows(agent: Agent, search: services.Search) -> list[rows.Row]:
+    zone = ZoneInfo(search.time_zone)
+    return [rows.row(offer, agent, zone) for offer in services.offers_for(agent, search)[:LIST_LIMIT]]
+
+
+@agent_page
+def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Manage Referrals, the home page (R-PORTAL-2, R-MISS-2, R-MISS-3)."""
+    now = timezone.now()
+    form, search = _search(request, agent)
+    missed = Offer.objects.filter(agent=agent, outcome=Outcome.EXPIRED, decided_at__gte=now - MISSED_WINDOW).count()
+    context = {
+        "agent": agent,
+        "form": form,
+        "rows": _rows(agent, search),
+        "missed": missed,
+        "reasons": [str(REASONS.get(code, code)) for code in agent.ineligibility],
+        "now": now,
+    }
+    return render(request, "portal/manage.html", context, status=400 if form.errors else 200)
+
+
+@agent_page
+def table_rows(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """The list's rows alone, for the page to refresh itself when offers arrive."""
+    form, search = _search(request, agent)
+    html = render_to_string("portal/rows.html", {"rows": _rows(agent, search)}, request=request)
+    return HttpResponse(html)
+
+
+@agent_page
+def offer_page(request: HttpRequest, agent: Agent, offer_id: int) -> HttpResponse:
+    """The link in an offer's notifications: that one referral, ready to accept."""
+    offer = Offer.objects.select_related("referral").filter(pk=offer_id, agent=agent).first()
+    if offer is None:
+        raise Http404(_("No such referral for you."))
+    zone = ZoneInfo(agent.time_zone)
+    return render(request, "portal/offer.html", {"agent": agent, "rows": [rows.row(offer, agent, zone)]})
+
+
+RESULT_MESSAGES = {
+    actions.Result.ACCEPTED: (messages.SUCCESS, gettext_lazy(
+        "You accepted this referral. Contact the consumer now: preferably within 15 minutes, never later than 30.")),
+    actions.Result.REJECTED: (messages.INFO, gettext_lazy(
+        "You rejected this referral; it goes to the next available agent. You are not penalised for rejecting.")),
+    actions.Result.TAKEN: (messages.WARNING, gettext_lazy("Another agent accepted this referral first.")),
+    actions.Result.EXPIRED: (messages.WARNING, gettext_lazy(
+        "The 15 minutes are over: this referral went to the next available agent.")),
+    actions.Result.DECIDED: (messages.WARNING, gettext_lazy("This referral was already decided.")),
+    actions.Result.NOT_ELIGIBLE: (messages.ERROR, gettext_lazy(
+        "You cannot accept referrals now: see why at the top of Manage Referrals.")),
+    actions.Result.NOT_FOUND: (messages.ERROR, gettext_lazy("No such referral for you.")),
+}  # fmt: skip
+
+
+def _answer(request: HttpRequest, agent: Agent, offer_id: int, level: int, text: str, ok: bool) -> HttpResponse:
+    if wants_json(request):
+        offer = Offer.objects.select_related("referral").get(pk=offer_id)
+        row = rows.row(offer, agent, ZoneInfo(agent.time_zone))
+        html = render_to_string("portal/rows.html", {"rows": [row]}, request=request)
+        return JsonResponse({"ok": ok, "message": text, "row": html}, status=200 if ok else 409)
+    messages.add_message(request, level, text)
+    return back(request)
+
+
+@require_POST
+@agent_page
+def decide(request: HttpRequest, agent: Agent, offer_id: int, action: str) -> HttpResponse:
+    """Accept or Reject (R-ROUTE-5, R-ROUTE-6): the consumer's name and contact data come
+    back only to the agent who won."""
+    act = actions.accept if action == "accept" else actions.reject
+    result = act(offer_id, agent, timezone.now())
+    if result == actions.Result.NOT_FOUND:
+        raise Http404(_("No such referral for you."))
+    level, text = RESULT_MESSAGES[result]
+    ok = result in (actions.Result.ACCEPTED, actions.Result.REJECTED)
+    return _answer(request, agent, offer_id, level, str(text), ok)
+
+
+@require_POST
+@agent_page
+def set_status(request: HttpRequest, agent: Agent, public_id: str) -> HttpResponse:
+    referral = get_object_or_404(Referral, public_id=public_id, accepted_by=agent)
+    offer = Offer.objects.get(referral=referral, agent=agent, outcome=Outcome.ACCEPTED)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for field in form.errors.values() for e in field)
+        return _answer(request, agent, offer.pk, messages.ERROR, errors, False)
+    data = form.cleaned_data
+    services.set_status(
+        referral, agent, data["status"], timezone.now(), completion=data["completion"], reason=data["reason"]
+    )
+    label = dict(form.fields["status"].choices)[data["status"]]  # type: ignore[attr-defined]
+    return _answer(request, agent, offer.pk, messages.SUCCESS, _("Status saved: %(status)s.") % {"status": label}, True)
+
+
+# --- Availability ----------------------------------------------------------------------
+
+
+def _today_payload(agent: Agent, today: availability.Today) -> dict[str, Any]:
+    stop = ""
+    if today.stop_at is not None:
+        stop = formats.time_format(today.stop_at.astimezone(ZoneInfo(agent.time_zone)), "TIME_FORMAT")
+    return {"on": today.on, "stop_at": stop}
+
+
+@require_POST
+@agent_page
+def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Today's Availability (R-AVAIL-2), from the switch in every page's header."""
+    form = TodayForm(request.POST)
+    now = timezone.now()
+    if form.is_valid():
+        try:
+            today = availability.switch_today(agent, form.cleaned_data["on"], now, stop_at=form.cleaned_data["stop_at"])
+        except availability.StopTimeError:
+            form.add_error("stop_at", _("Choose a time later today."))
+    if form.errors:
+        text = "; ".join(str(e) for field in form.errors.values() for e in field)
+        if wants_json(request):
+            return JsonResponse({"ok": False, "message": text}, status=400)
+        messages.error(request, text)
+        return back(request)
+    payload = _today_payload(agent, today)
+    if today.on:
+        text = _("Today's Availability is on: referrals stop at %(time)s.") % {"time": payload["stop_at"]}
+    else:
+        text = _("Today's Availability is off: no referrals for the rest of today.")
+    if wants_json(request):
+        return JsonResponse({"ok": True, "message": text, **payload})
+    messages.success(request, text)
+    return back(request)
+
+
+def _preview(agent: Agent, now: Any) -> str:
+    """In words, when the agent will next receive referrals."""
+    today = availability.today(agent, now)
+    zone = ZoneInfo(agent.time_zone)
+    if today.on:
+        if today.stop_at is None:
+            return _("You are receiving referrals now, until midnight.")
+        return _("You are receiving referrals now, until %(time)s.") % {
+            "time": formats.time_format(today.stop_at.astimezone(zone), "TIME_FORMAT")
+        }
+    at = availability.next_available(agent, now)
+    if at is None:
+        return _("You will not receive referrals in the next 8 days with these settings.")
+    local = at.astimezone(zone)
+    return _("You will next receive referrals on %(day)s at %(time)s.") % {
+        "day": formats.date_format(local, "l, F j"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
+    }
+
+
+@agent_page
+def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Availability Settings (R-AVAIL-1, R-AVAIL-3): weekly hours, breaks, out of office."""
+    now = timezone.now()
+    schedule = availability.schedule_of(agent)
+    initial_days = [
+        {"on": bool(day.get("on")), "start": day.get("start"), "end": "00:00" if day["end"] == "24:00" else day["end"]}
+        for day in schedule.weekly
+    ]
+    initial_breaks = [
+        {"days": [str(d) for d in pause.get("days", [])], "start": pause["start"], "end": pause["end"]}
+        for pause in schedule.breaks or []
+    ]
+    days = DayFormSet(request.POST or None, prefix="day", initial=initial_days)
+    breaks = BreakFormSet(request.POST or None, prefix="break", initial=initial_breaks)
+    if request.method == "POST" and days.is_valid() and breaks.is_valid():
+        weekly = []
+        for form in days.forms:
+            data = form.cleaned_data
+            start, end = data.get("start"), data.get("end")
+            weekly.append({
+                "on": bool(data.get("on")),
+                "start": start.strftime("%H:%M") if start else "08:00",
+                "end": ("24:00" if end.strftime("%H:%M") == "00:00" else end.strftime("%H:%M")) if end else "17:00",
+            })  # fmt: skip
+        kept = []
+        for pause in breaks.forms:
+            data = pause.cleaned_data
+            if not data or data.get("DELETE") or data.get("start") is None:
+                continue
+            kept.append({"days": sorted(int(d) for d in data["days"]), "start": f"{data['start']:%H:%M}",
+                         "end": f"{data['end']:%H:%M}"})  # fmt: skip
+        schedule.weekly, schedule.breaks = weekly, kept
+        schedule.save(update_fields=["weekly", "breaks"])
+        messages.success(request, _("Your availability is saved.") + " " + _preview(agent, now))
+        return redirect("availability_settings")
+    context = {
+        "agent": agent,
+        "days": list(zip(DAYS, days.forms, strict=True)),
+        "day_formset": days,
+        "breaks": breaks,
+        "away": OutOfOffice.objects.filter(agent=agent).exclude(ends_at__lte=now).order_by("starts_at"),
+        "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
+        "preview": _preview(agent, now),
+        "time_zone": agent.time_zone,
+    }
+    return render(request, "portal/availability.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@agent_page
+def out_of_office(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Out of Office (R-AVAIL-3): checked, then confirmed with "Yes" before it is saved."""
+    form = OutOfOfficeForm(request.POST, time_zone=agent.time_zone)
+    if not form.is_valid():
+        context = {"agent": agent, "ooo": form, "confirm": False}
+        return render(request, "portal/out_of_office.html", context, status=400)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "portal/out_of_office.html", {"agent": agent, "ooo": form, "confirm": True})
+    data = form.cleaned_data
+    OutOfOffice.objects.create(agent=agent, starts_at=data["starts_at"], ends_at=data["ends_at"])
+    messages.success(request, _("Out of Office saved. You will receive no referrals during it."))
+    return redirect("availability_settings")
+
+
+@require_POST
+@agent_page
+def end_out_of_office(request: HttpRequest, agent: Agent, period_id: int) -> HttpResponse:
+    """Switch an Out of Office off: a future one is removed, a current one ends now."""
+    now = timezone.now()
+    period = get_object_or_404(OutOfOffice, pk=period_id, agent=agent)
+    if period.starts_at > now:
+        period.delete()
+    else:
+        period.ends_at = now
+        period.save(update_fields=["ends_at"])
+    messages.success(request, _("Out of Office switched off."))
+    return redirect("availability_settings")
+
+
+# --- Profile ---------------------------------------------------------------------------
+
+
+@agent_page
+def profile(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Profile (R-PORTAL-3): contact method, phone, ZIP, languages, state preferences."""
+    now = timezone.now()
+    selectable = selectable_states(agent, now)
+    initial = {
+        "preferred_contact": agent.preferred_contact,
+        "phone": agent.phone,
+        "zip_code": agent.zip_code,
+        "languages": agent.languages,
+        "states": [s for s in selectable if s not in agent.excluded_states],
+        "ui_language": agent.ui_language,
+    }
+    form = ProfileForm(request.POST or None, selectable=selectable, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            agent.preferred_contact, agent.phone = data["preferred_contact"], data["phone"]
+            assert form.place is not None  # noqa: S101 - set by clean_zip_code
+            agent.move_to(form.place)
+            agent.languages = data["languages"]
+            agent.excluded_states = sorted(set(selectable) - set(data["states"]))
+            agent.ui_language = data["ui_language"]
+            agent.save()
+            refresh_agent(agent, now)
+        translation.activate(agent.ui_language)
+        messages.success(request, _("Your profile is saved."))
+        response = redirect("profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, agent.ui_language, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+    context = {"agent": agent, "form": form}
+    return render(request, "portal/profile.html", context, status=400 if form.errors else 200)
