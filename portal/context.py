@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     return {
         "portal_agent": agent,
         "portal_today": availability.today(agent, timezone.now()),
+        "portal_refresh_ms": settings.HOD_PORTAL_REFRESH_SECONDS * 1000,
         "completions": Completion.choices,
         "not_good_reasons": NotGoodReason.choices,
     }

@@ -50,6 +50,7 @@ class SearchForm(forms.Form):
         field = self.fields["time_zone"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
         field.choices = time_zone_choices(agent.time_zone)
+        field.initial = agent.time_zone
         self.agent = agent
 
     def clean(self) -> dict[str, Any]:

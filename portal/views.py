@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -155,7 +156,8 @@ def _answer(request: HttpRequest, agent: Agent, offer_id: int, level: int, text:
     if wants_json(request):
         offer = Offer.objects.select_related("referral").get(pk=offer_id)
         row = rows.row(offer, agent, ZoneInfo(agent.time_zone))
-        html = render_to_string("portal/rows.html", {"rows": [row]}, request=request)
+        next_url = request.POST.get("next") or reverse("agent_home")
+        html = render_to_string("portal/rows.html", {"rows": [row], "next_url": next_url}, request=request)
         return JsonResponse({"ok": ok, "message": text, "row": html}, status=200 if ok else 409)
     messages.add_message(request, level, text)
     return back(request)

@@ -54,11 +54,13 @@
   }
 
   function wire (root) {
-    root.querySelectorAll('.status-form').forEach(function (form) {
-      showStatusFields(form)
-      form.querySelector('select[name=status]').addEventListener('change', function () { showStatusFields(form) })
-    })
+    root.querySelectorAll('.status-form').forEach(showStatusFields)
   }
+
+  document.addEventListener('change', function (event) {
+    const form = event.target.closest('.status-form')
+    if (form && event.target.name === 'status') { showStatusFields(form) }
+  })
 
   document.addEventListener('submit', function (event) {
     const form = event.target
@@ -137,5 +139,5 @@
   wire(document)
   tick()
   setInterval(tick, 1000)
-  if (document.querySelector('table[data-rows-url]')) { setInterval(refresh, 15000) }
+  if (document.querySelector('table[data-rows-url]')) { setInterval(refresh, Number(body.dataset.refreshMs) || 15000) }
 })()

@@ -1,0 +1,133 @@
+"""An agent's day in headless Chromium, on a phone-sized and a desktop-sized window:
+sign in, watch a referral's countdown, accept it without a reload, mark it completed,
+see a new offer arrive by itself, switch Today's Availability. Screenshots go to
+var/screenshots/ (a few are kept in docs/screenshots/ for the README)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from referrals.models import Referral, Status
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "Tq8#vLm2zR"
+SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+WINDOWS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 860}}
+
+
+@pytest.fixture
+def server_clock(settings: Any) -> Iterator[None]:
+    """The server (and the live server's thread) runs from a weekday morning; the browser's
+    own clock does not, which is why the page counts down from the server's time."""
+    settings.SESSION_COOKIE_AGE = 30 * 24 * 3600  # cookies must outlive any gap between the two clocks
+    settings.HOD_PORTAL_REFRESH_SECONDS = 1
+    with time_machine.travel(WEEKDAY_MORNING, tick=True):
+        yield
+
+
+def open_page(browser: Browser, window: str, locale: str = "en-US") -> Page:
+    context = browser.new_context(viewport=WINDOWS[window], locale=locale)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_login", "anareyes")
+    page.fill("#id_password", PASSWORD)
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    page.wait_for_url("**/referrals/")
+
+
+@pytest.mark.parametrize("window", ["phone", "desktop"])
+def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, server_clock: None, window: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
+    ana = make_agent("Ana", user=user, languages=["es", "en"])
+    referral = request_referral(timezone.now())
+    page = open_page(browser, window)
+    sign_in(page, live_server.url)
+
+    row = page.locator("#referral-rows tr").first
+    assert "Pending Referral" in row.inner_text() and "Phoenix, Maricopa, AZ" in row.inner_text()
+    countdown = row.locator(".countdown")
+    page.wait_for_function("el => /^1[45]:\\d\\d left$/.test(el.textContent)", arg=countdown.element_handle())
+    first = countdown.inner_text()
+    page.wait_for_function("([el, t]) => el.textContent !== t", arg=[countdown.element_handle(), first])
+    assert re.fullmatch(r"1[45]:\d\d left", countdown.inner_text())  # it ticks, from the server's clock
+    assert "Carmen" not in page.content()
+    page.screenshot(path=str(SHOTS / f"manage-pending-{window}.png"), full_page=True)
+
+    page.evaluate("window.__sameDocument = true")
+    row.get_by_role("button", name="Accept").click()
+    page.wait_for_selector("#referral-rows tr >> text=Carmen Ruiz")
+    assert page.evaluate("window.__sameDocument") is True  # no reload
+    assert "(602) 555-0134" in page.inner_text("#referral-rows")
+    assert "Contact the consumer now" in page.inner_text("#referral-rows")
+
+    completion = page.locator("#referral-rows select[name=completion]")
+    assert not completion.is_visible()  # the subcategory appears with Referral Completed
+    page.select_option("#referral-rows select[name=status]", "completed")
+    page.select_option("#referral-rows select[name=completion]", "medicaid")
+    page.get_by_role("button", name="Save status").click()
+    page.wait_for_selector("text=Status saved: Referral Completed.")
+    assert Referral.objects.get(pk=referral.pk).status == Status.COMPLETED
+    page.screenshot(path=str(SHOTS / f"manage-accepted-{window}.png"), full_page=True)
+
+    # A new offer appears by itself.
+    request_referral(timezone.now() + timedelta(seconds=1), first_name="Luis", phone="602-555-0199")
+    page.wait_for_selector("#referral-rows tr >> text=Pending Referral")
+    assert "Luis" not in page.content()
+
+    # Today's Availability: off, then on again with the Stop Referrals time in red.
+    switch = page.locator("#today-switch")
+    assert switch.get_attribute("aria-checked") == "true"
+    switch.click()
+    page.wait_for_function("() => document.getElementById('today-switch').getAttribute('aria-checked') === 'false'")
+    assert "Off" in switch.inner_text()
+    switch.click()
+    dialog = page.locator("#stop-dialog")
+    dialog.wait_for(state="visible")
+    stop = page.locator("#stop-time")
+    assert stop.inner_text() == "12:00 AM"  # Ana's schedule runs all day: referrals stop at midnight
+    assert stop.evaluate("el => getComputedStyle(el).color") == "rgb(181, 9, 9)"
+    page.screenshot(path=str(SHOTS / f"availability-popup-{window}.png"))
+    page.get_by_role("button", name="OK").click()
+    dialog.wait_for(state="hidden")
+    ana.refresh_from_db()
+    assert ana.schedule.override_on is True
+    page.context.close()
+
+
+def test_the_portal_in_spanish_on_a_phone(live_server: Any, browser: Browser, server_clock: None) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
+    make_agent("Ana", user=user, languages=["es", "en"], ui_language="es")
+    request_referral(timezone.now())
+    page = open_page(browser, "phone", locale="es-US")
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/profile/")
+    page.select_option("#id_ui_language", "es")
+    page.locator("form[action='/profile/'] button[type=submit]").click()
+    page.wait_for_selector("text=Su perfil se guardó.")
+    page.goto(f"{live_server.url}/referrals/")
+    assert "Gestionar referencias" in page.inner_text("main")
+    page.wait_for_function("() => /restantes$/.test(document.querySelector('.countdown').textContent)")
+    assert page.get_by_role("button", name="Aceptar").is_visible()
+    page.screenshot(path=str(SHOTS / "manage-pending-phone-es.png"), full_page=True)
+    page.context.close()
