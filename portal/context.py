@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from agents.middleware import signed_in_agent
 from availability import services as availability
@@ -19,7 +20,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "portal_agent": agent,
-        "portal_today": availability.today(agent, timezone.now()),
+        "portal_today": SimpleLazyObject(lambda: availability.today(agent, timezone.now())),
         "portal_refresh_ms": settings.HOD_PORTAL_REFRESH_SECONDS * 1000,
         "completions": Completion.choices,
         "not_good_reasons": NotGoodReason.choices,

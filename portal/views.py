@@ -5,7 +5,7 @@ sends the same posts with fetch and swaps in the answer, so nothing needs a relo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 from zoneinfo import ZoneInfo
@@ -232,7 +232,7 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
     return back(request)
 
 
-def _preview(agent: Agent, now: Any) -> str:
+def _preview(agent: Agent, now: datetime) -> str:
     """In words, when the agent will next receive referrals."""
     today = availability.today(agent, now)
     zone = ZoneInfo(agent.time_zone)

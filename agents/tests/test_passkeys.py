@@ -59,6 +59,17 @@ class Device:
         self.page.fill("#id_password", PASSWORD)
         self.page.get_by_role("button", name="Log in", exact=True).click()
 
+    def add_key(self, base: str, *, passwordless: bool = True) -> None:
+        """Profile → Add a passkey → password again → the device creates the key."""
+        self.page.goto(f"{base}/profile/")
+        self.page.click("#add-passkey")
+        self.page.fill("#id_password", PASSWORD)
+        self.page.get_by_role("button", name="Confirm").click()
+        if not passwordless:
+            self.page.uncheck("#id_passwordless")  # a plain security key: a second factor only
+        self.page.click("#mfa_webauthn_add")
+        self.page.wait_for_url("**/2fa/recovery-codes/")
+
     def log_out(self) -> None:
         self.page.get_by_role("button", name="Log out").click()
         self.page.wait_for_url("**/")
@@ -104,13 +115,7 @@ def test_with_a_passkey_the_password_alone_is_not_enough(live_server: Any, devic
     page, base = device.page, live_server.url
     device.sign_in_with_password(base)
     page.wait_for_url("**/referrals/")
-    page.goto(f"{base}/profile/")
-    page.click("#add-passkey")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.uncheck("#id_passwordless")  # a plain security key: a second factor only
-    page.click("#mfa_webauthn_add")
-    page.wait_for_url("**/2fa/recovery-codes/")
+    device.add_key(base, passwordless=False)
     device.log_out()
 
     device.sign_in_with_password(base)
@@ -126,12 +131,7 @@ def test_a_passkey_removed_from_the_account_no_longer_signs_in(live_server: Any,
     page, base = device.page, live_server.url
     device.sign_in_with_password(base)
     page.wait_for_url("**/referrals/")
-    page.goto(f"{base}/profile/")
-    page.click("#add-passkey")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-    page.click("#mfa_webauthn_add")
-    page.wait_for_url("**/2fa/recovery-codes/")
+    device.add_key(base)
     device.log_out()
 
     Authenticator.objects.filter(user=ana.user, type=Authenticator.Type.WEBAUTHN).delete()
