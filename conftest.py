@@ -47,6 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """A transactional test starts from an emptied database: put back what the migrations
+    load (the states that use HealthCare.gov), as a fresh install has it."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("eligibility.migrations.0002_served_states").load(apps, None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's headless Chromium driven by Playwright (nothing is downloaded at run time).

@@ -90,6 +90,9 @@ class Agent(models.Model):
 
     # Tie-break of R-ROUTE-3: who has waited longest since their last offer.
     last_offered_at = models.DateTimeField(null=True, blank=True)
+    # R-MISS-4: set when the agent lets an offer expire; routing skips them until they say
+    # they are back (portal "Resume referrals", or switching Today's Availability on).
+    paused_at = models.DateTimeField(_("paused after a missed referral"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

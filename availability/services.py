@@ -9,15 +9,22 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 
 from agents.models import Agent
 from availability import rules
 from availability.models import OutOfOffice, Schedule
+from notifications import outbox
+from referrals.events import SYSTEM, actor_for_agent, record
 
 # How far ahead the preview looks, and how finely (schedules are set in minutes; five is
 # the finest step the settings page offers).
 PREVIEW_DAYS = 8
 PREVIEW_STEP = timedelta(minutes=5)
+
+
+# The reason routing gives for passing over a paused agent (routing.candidates).
+PAUSED = "paused_after_miss"
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ def standard_end_today(schedule: Schedule, time_zone: str, now: datetime) -> dat
 
 
 def today(agent: Agent, now: datetime) -> Today:
+    if agent.paused_at is not None:
+        return Today(on=False, reason=PAUSED, stop_at=None)
     schedule = schedule_of(agent)
     reason = _reason(schedule, _periods(agent, now), agent.time_zone, now)
     if reason is not None:
@@ -107,7 +116,31 @@ def switch_today(agent: Agent, on: bool, now: datetime, *, stop_at: time | None 
     else:
         schedule.override_until = None
     schedule.save(update_fields=["override_date", "override_on", "override_until"])
+    if on:
+        resume(agent, now)
     return today(agent, now)
+
+
+def pause_after_miss(agent_id: int, now: datetime, *, offer_id: int | None = None) -> bool:
+    """R-MISS-4: an agent who let an offer expire gets no more until they say they are back,
+    so the next consumer does not wait 15 minutes on them too. They are told on every
+    channel of their contact method. False when they were already paused."""
+    if Agent.objects.filter(pk=agent_id, paused_at__isnull=True).update(paused_at=now) != 1:
+        return False
+    agent = Agent.objects.get(pk=agent_id)
+    outbox.agent_notices(agent, "paused", {"path": reverse("agent_home")}, now)
+    record("paused", at=now, actor=SYSTEM, agent_id=agent_id, offer_id=offer_id)
+    return True
+
+
+def resume(agent: Agent, now: datetime) -> bool:
+    """The agent is back: routing considers them again. False when they were not paused."""
+    if agent.paused_at is None:
+        return False
+    Agent.objects.filter(pk=agent.pk).update(paused_at=None)
+    agent.paused_at = None
+    record("resumed", at=now, actor=actor_for_agent(agent.pk), agent_id=agent.pk)
+    return True
 
 
 def next_available(agent: Agent, now: datetime) -> datetime | None:

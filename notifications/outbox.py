@@ -41,6 +41,26 @@ def enqueue(
     )  # fmt: skip
 
 
+def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: datetime) -> list[Message]:
+    """A message to an agent on every channel of their preferred contact method, in their
+    language (a pause after a miss, say)."""
+    messages = [
+        Message(
+            channel=channel,
+            to=_address(agent, channel),
+            template=template,
+            data=data,
+            agent=agent,
+            language=agent.ui_language,
+            due_at=now,
+            created_at=now,
+        )  # fmt: skip
+        for channel in agent.channels
+        if _address(agent, channel)
+    ]
+    return Message.objects.bulk_create(messages)
+
+
 def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime) -> list[Message]:
     """A new direct offer: one message per channel of the agent's preferred method.
 

@@ -22,6 +22,8 @@ SUBJECTS = {
     "welcome": lambda: _("Your Help On Demand account is ready"),
     "test_text": lambda: _("Help On Demand test message"),
     "username": lambda: _("Your Help On Demand username"),
+    "paused": lambda: _("Your Help On Demand referrals are paused"),
+    "contact_reminder": lambda: _("Reminder: contact the consumer you accepted"),
 }
 # Paths that open an account must not outlive the message: delivery drops them once sent.
 SECRET_KEYS = ("secret_path",)

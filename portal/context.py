@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 
 from agents.middleware import signed_in_agent
 from availability import services as availability
-from referrals.models import Completion, NotGoodReason
+from referrals.models import Completion, ContactMethod, ContactResult, NotGoodReason
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -24,4 +24,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "portal_refresh_ms": settings.HOD_PORTAL_REFRESH_SECONDS * 1000,
         "completions": Completion.choices,
         "not_good_reasons": NotGoodReason.choices,
+        "contact_methods": ContactMethod.choices,
+        "contact_results": ContactResult.choices,
     }

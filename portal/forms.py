@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from agents.forms import PhoneAndZipMixin
 from agents.models import Agent, ContactMethod
 from lib.languages import LANGUAGES
-from referrals.models import Completion, NotGoodReason
+from referrals.models import Completion, ContactResult, NotGoodReason
+from referrals.models import ContactMethod as ReachBy
 from referrals.services import LIST_STATUSES
 
 # The display time zones of Manage Referrals (the seed's "Time Zone" select).
@@ -79,6 +80,13 @@ class StatusForm(forms.Form):
         if data.get("status") == "not_good" and not data.get("reason"):
             self.add_error("reason", _("Choose why this is not a good referral."))
         return data
+
+
+class AttemptForm(forms.Form):
+    """One try to reach the consumer, for the contact-attempt log (R-STATUS-2)."""
+
+    method = forms.ChoiceField(label=_("How"), choices=ReachBy.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=ContactResult.choices)
 
 
 class TodayForm(forms.Form):

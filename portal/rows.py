@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agents.models import Agent
 from lib.phones import display_phone
 from referrals import services
-from referrals.models import Offer, OfferKind, Outcome
+from referrals.models import ContactAttempt, Offer, OfferKind, Outcome, Status
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class Row:
     safety_net: bool
     completion: str
     reason: str
+    attempts: tuple[ContactAttempt, ...] = ()  # accepted only: the contact-attempt log
+    suggest_not_good: bool = False  # three tries, consumer never reached
+    open: bool = False  # accepted only: no final status yet, attempts may be logged
+    zone: str = "UTC"  # the display time zone, for the attempts' times
 
     @property
     def pending(self) -> bool:
@@ -60,6 +64,8 @@ def row(offer: Offer, agent: Agent, zone: ZoneInfo) -> Row:
     else:
         name = str(services.LIST_STATUSES[status])
     pending = offer.outcome == Outcome.PENDING
+    attempts = tuple(referral.contact_attempts.all()) if shown else ()
+    still_open = shown and referral.status in (Status.ACCEPTED, Status.IN_PROGRESS)
     return Row(
         offer_id=offer.pk,
         referral_id=str(referral.public_id),
@@ -78,4 +84,8 @@ def row(offer: Offer, agent: Agent, zone: ZoneInfo) -> Row:
         safety_net=offer.kind == OfferKind.SAFETY_NET,
         completion=referral.completion if shown else "",
         reason=referral.not_good_reason if shown else "",
+        attempts=attempts,
+        suggest_not_good=still_open and services.suggests_not_good(list(attempts)),
+        open=still_open,
+        zone=zone.key,
     )

@@ -34,6 +34,7 @@ from eligibility.services import refresh_agent
 from portal import rows
 from portal.forms import (
     DAYS,
+    AttemptForm,
     BreakFormSet,
     DayFormSet,
     OutOfOfficeForm,
@@ -99,7 +100,8 @@ def _search(request: HttpRequest, agent: Agent) -> tuple[SearchForm, services.Se
 
 def _rows(agent: Agent, search: services.Search) -> list[rows.Row]:
     zone = ZoneInfo(search.time_zone)
-    return [rows.row(offer, agent, zone) for offer in services.offers_for(agent, search)[:LIST_LIMIT]]
+    offers = services.offers_for(agent, search).prefetch_related("referral__contact_attempts")
+    return [rows.row(offer, agent, zone) for offer in offers[:LIST_LIMIT]]
 
 
 @agent_page
@@ -194,6 +196,24 @@ def set_status(request: HttpRequest, agent: Agent, public_id: str) -> HttpRespon
     return _answer(request, agent, offer.pk, messages.SUCCESS, _("Status saved: %(status)s.") % {"status": label}, True)
 
 
+@require_POST
+@agent_page
+def log_attempt(request: HttpRequest, agent: Agent, public_id: str) -> HttpResponse:
+    """The contact-attempt log (R-STATUS-2): after three tries that never reached the
+    consumer, the row suggests "Not a Good Referral"."""
+    referral = get_object_or_404(Referral, public_id=public_id, accepted_by=agent)
+    offer = Offer.objects.get(referral=referral, agent=agent, outcome=Outcome.ACCEPTED)
+    form = AttemptForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[name].label}: {e}" for name, field in form.errors.items() for e in field)
+        return _answer(request, agent, offer.pk, messages.ERROR, errors, False)
+    try:
+        services.log_attempt(referral, agent, timezone.now(), **form.cleaned_data)
+    except services.StatusError as exc:
+        return _answer(request, agent, offer.pk, messages.ERROR, str(exc), False)
+    return _answer(request, agent, offer.pk, messages.SUCCESS, _("Contact attempt logged."), True)
+
+
 # --- Availability ----------------------------------------------------------------------
 
 
@@ -232,8 +252,19 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
     return back(request)
 
 
+@require_POST
+@agent_page
+def resume(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """R-MISS-4: one click after a miss, and referrals reach the agent again."""
+    if availability.resume(agent, timezone.now()):
+        messages.success(request, _("Welcome back: referrals reach you again.") + " " + _preview(agent, timezone.now()))
+    return back(request)
+
+
 def _preview(agent: Agent, now: datetime) -> str:
     """In words, when the agent will next receive referrals."""
+    if agent.paused_at is not None:
+        return _("Your referrals are paused after a missed referral: resume them to receive referrals again.")
     today = availability.today(agent, now)
     zone = ZoneInfo(agent.time_zone)
     if today.on:

@@ -68,11 +68,15 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # R-STATUS-2: contact reminders already sent to the accepting agent (at 15, then 30 minutes).
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [
             # Used by the dispatcher's close_stale_safety_net loop.
             models.Index(fields=["safety_net_at"], name="referral_in_safety_net", condition=Q(status="safety_net")),
+            # Used by the dispatcher's contact reminders: accepted, no status yet.
+            models.Index(fields=["accepted_at"], name="referral_awaiting_contact", condition=Q(status="accepted")),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +141,35 @@ class Offer(models.Model):
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    EMAIL = "email", _("Email")
+
+
+class ContactResult(models.TextChoices):
+    NO_ANSWER = "no_answer", _("No answer")
+    LEFT_MESSAGE = "left_message", _("Left a message")
+    WRONG_CONTACT = "wrong_contact", _("Wrong number or address")
+    REACHED = "reached", _("Reached the consumer")
+
+
+class ContactAttempt(models.Model):
+    """One try by the accepting agent to reach the consumer (R-STATUS-2)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="contact_attempts")
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    method = models.CharField(max_length=10, choices=ContactMethod.choices)
+    result = models.CharField(max_length=20, choices=ContactResult.choices)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} at {self.at:%H:%M}: {self.get_result_display()}"
 
 
 class Event(models.Model):

@@ -11,8 +11,19 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
+from notifications import outbox
 from referrals.events import actor_for_agent, record
-from referrals.models import Completion, NotGoodReason, Offer, Outcome, Referral, Status
+from referrals.models import (
+    Completion,
+    ContactAttempt,
+    ContactMethod,
+    ContactResult,
+    NotGoodReason,
+    Offer,
+    Outcome,
+    Referral,
+    Status,
+)
 
 # How an offer reads in the agent's list (R-PORTAL-2, R-MISS-3).
 LIST_STATUSES = {
@@ -27,6 +38,11 @@ LIST_STATUSES = {
     "withdrawn": _("Withdrawn"),
 }
 SETTABLE = (Status.IN_PROGRESS, Status.NOT_GOOD, Status.COMPLETED)
+# R-STATUS-2: unsuccessful attempts after which "Not a Good Referral" is suggested, and the
+# contact reminders (which one, how long after accepting), latest first so that an agent
+# 40 minutes late gets the 30-minute reminder, not both.
+ATTEMPTS_BEFORE_NOT_GOOD = 3
+REMINDERS = ((2, timedelta(minutes=30)), (1, timedelta(minutes=15)))
 
 
 class StatusError(ValueError):
@@ -120,3 +136,64 @@ def set_status(
         reason=locked.not_good_reason,
     )
     return locked
+
+
+@transaction.atomic
+def log_attempt(referral: Referral, agent: Agent, now: datetime, *, method: str, result: str) -> ContactAttempt:
+    """Record a try to reach the consumer (R-STATUS-2). The first one moves an accepted
+    referral to In Progress: contact attempted, waiting."""
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.accepted_by_id != agent.pk:
+        raise StatusError("referral", str(_("Only the agent who accepted this referral can log contact attempts.")))
+    if locked.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
+        raise StatusError("referral", str(_("This referral is closed: its status is already set.")))
+    if method not in ContactMethod.values:
+        raise StatusError("method", str(_("Choose how you tried to reach the consumer.")))
+    if result not in ContactResult.values:
+        raise StatusError("result", str(_("Choose what came of the attempt.")))
+    attempt = ContactAttempt.objects.create(referral=locked, agent=agent, at=now, method=method, result=result)
+    if locked.status == Status.ACCEPTED:
+        locked.status = Status.IN_PROGRESS
+        locked.save(update_fields=["status"])
+    record(
+        "contact_attempt", at=now, actor=actor_for_agent(agent.pk), referral=locked, agent_id=agent.pk,
+        method=method, result=result,
+    )  # fmt: skip
+    return attempt
+
+
+def suggests_not_good(attempts: list[ContactAttempt]) -> bool:
+    """Three tries and the consumer never reached: "Not a Good Referral" is the likely status."""
+    unreached = [a for a in attempts if a.result != ContactResult.REACHED]
+    return len(unreached) >= ATTEMPTS_BEFORE_NOT_GOOD and len(unreached) == len(attempts)
+
+
+def send_contact_reminders(now: datetime, *, limit: int = 100) -> int:
+    """Dispatcher unit: remind agents who accepted 15 and 30 minutes ago and have recorded
+    neither a status nor a contact attempt (R-STATUS-2). Each reminder is claimed with a
+    conditional update, so two dispatchers never send it twice. Returns how many were sent."""
+    sent = 0
+    for number, after in REMINDERS:
+        due = (
+            Referral.objects.filter(status=Status.ACCEPTED, reminders_sent__lt=number, accepted_at__lte=now - after)
+            .select_related("accepted_by")
+            .order_by("accepted_at")[:limit]
+        )
+        for referral in due:
+            with transaction.atomic():
+                claimed = Referral.objects.filter(pk=referral.pk, status=Status.ACCEPTED, reminders_sent__lt=number)
+                if claimed.update(reminders_sent=number) != 1:
+                    continue
+                offer_id = (
+                    Offer.objects.filter(referral=referral, outcome=Outcome.ACCEPTED).values_list("pk", flat=True).get()
+                )
+                data = {
+                    "location": referral.location_label,
+                    "minutes": int(after.total_seconds() // 60),
+                    "path": f"/referrals/offers/{offer_id}/",
+                }
+                assert referral.accepted_by is not None  # noqa: S101 - accepted referrals have their agent
+                outbox.agent_notices(referral.accepted_by, "contact_reminder", data, now)
+                record("reminded", at=now, referral=referral, agent_id=referral.accepted_by_id, minutes=data["minutes"])
+                sent += 1
+    return sent

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from agents.models import Agent
+from availability import services as availability
 from eligibility.models import Coverage
 from eligibility.services import plan_year_at
 from notifications import outbox
@@ -188,6 +189,7 @@ def _expire(referral: Referral, offer: Offer, now: datetime) -> bool:
     # Its queued notices are dropped by the delivery loop, which sends nothing about an
     # offer that is over: no extra statement here, on the dispatcher's busiest path.
     record("missed", at=now, referral=referral, offer=offer, agent_id=offer.agent_id)
+    availability.pause_after_miss(offer.agent_id, now, offer_id=offer.pk)
     if referral.status == Status.OFFERED:
         route(referral, now, rank=offer.rank + 1)
     return True

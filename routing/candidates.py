@@ -52,7 +52,7 @@ class Decision:
 # whether they are out of office now. Plain SQL that SQLite and PostgreSQL both run;
 # `last_offered_at IS NOT NULL` sorts the never-offered first on both.
 RING_SQL = """
-SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phone, a.preferred_contact,
+SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phone, a.preferred_contact, a.paused_at,
        s.weekly, s.breaks, s.override_date, s.override_on, s.override_until,
        EXISTS (
            SELECT 1 FROM availability_outofoffice o
@@ -88,6 +88,7 @@ COLUMNS = (
     "email",
     "phone",
     "preferred_contact",
+    "paused_at",
     "weekly",
     "breaks",
     "override_date",
@@ -186,6 +187,8 @@ def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tupl
 
 
 def unavailable_reason(row: dict[str, object], now: datetime) -> str | None:
+    if row["paused_at"] is not None:
+        return "paused_after_miss"  # R-MISS-4: until they say they are back
     weekly = row["weekly"]
     if weekly is None:
         return "no_schedule"

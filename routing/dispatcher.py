@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from notifications.delivery import deliver_due
+from referrals.services import send_contact_reminders
 from routing.actions import EXPIRY_BATCH, close_stale_safety_net, expire_due_offers
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ class Dispatcher:
             self.quarantine[referral_id] = now + BACKOFF
         delivered = deliver_due(self.clock(), limit=self.batch)
         closed = close_stale_safety_net(self.clock(), limit=self.batch)
-        return expired + len(failed) >= min(self.batch, EXPIRY_BATCH) or max(delivered, closed) >= self.batch
+        reminded = send_contact_reminders(self.clock(), limit=self.batch)
+        return expired + len(failed) >= min(self.batch, EXPIRY_BATCH) or max(delivered, closed, reminded) >= self.batch
 
     def loop(self, stop: threading.Event) -> None:
         logger.info("dispatcher started")

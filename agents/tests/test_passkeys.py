@@ -20,7 +20,7 @@ from hod.testing import make_agent
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 PASSWORD = "Tq8#vLm2zR"
 
 

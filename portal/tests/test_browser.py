@@ -23,7 +23,7 @@ from referrals.models import Referral, Status
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 PASSWORD = "Tq8#vLm2zR"
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 WINDOWS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 860}}

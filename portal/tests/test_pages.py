@@ -18,7 +18,7 @@ from agents.models import Agent
 from availability import services as availability
 from availability.models import OutOfOffice
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
-from referrals.models import Offer, Outcome, Referral, Status
+from referrals.models import ContactAttempt, Offer, Outcome, Referral, Status
 from routing import actions
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +136,28 @@ def test_the_missed_banner_counts_the_last_seven_days_and_missed_rows_show_nothi
     assert "Alert!" not in client.get("/referrals/").content.decode()
 
 
+def test_after_a_miss_every_page_says_paused_and_one_click_resumes(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offered_to(ana)
+    clock.shift(timedelta(minutes=15))
+    actions.expire_due_offers(datetime.now(tz=WEEKDAY_MORNING.tzinfo))
+    for url in ("/referrals/", "/availability/", "/profile/"):
+        page = client.get(url).content.decode()
+        assert "Your referrals are paused" in page and 'action="/availability/resume/"' in page, url
+    assert 'aria-checked="false"' in page and "<strong>Off</strong>" in page
+    assert "resume them to receive referrals again" in client.get("/availability/").content.decode()
+    answer = client.post("/availability/resume/", {"next": "/profile/"}, follow=True)
+    assert answer.redirect_chain[-1][0] == "/profile/"
+    page = answer.content.decode()
+    assert "Welcome back: referrals reach you again." in page and "Your referrals are paused" not in page
+    assert 'aria-checked="true"' in page and "<strong>On</strong>" in page
+    ana.refresh_from_db()
+    assert ana.paused_at is None
+    # The next consumer comes to Ana again.
+    assert Offer.objects.get(referral=request_referral(datetime.now(tz=WEEKDAY_MORNING.tzinfo), phone="602-555-0177"),
+                             outcome=Outcome.PENDING).agent_id == ana.pk  # fmt: skip
+
+
 def test_status_needs_its_subcategory_and_only_the_winner_may_set_it(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"])
     offer = offered_to(ana)
@@ -151,6 +173,75 @@ def test_status_needs_its_subcategory_and_only_the_winner_may_set_it(clock: Any)
     assert (referral.status, referral.completion) == (Status.COMPLETED, "medicaid")
     _bo, other = signed_in("Bo")
     assert other.post(url, {"status": "in_progress"}).status_code == 404
+
+
+def accepted_by(client: Client, offer: Offer) -> str:
+    assert client.post(f"/referrals/offers/{offer.pk}/accept/", **JSON).json()["ok"]
+    return str(Referral.objects.get(pk=offer.referral_id).public_id)
+
+
+def test_contact_attempts_are_logged_and_three_misses_suggest_not_a_good_referral(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    offer = offered_to(ana)
+    url = f"/referrals/{accepted_by(client, offer)}/attempts/"
+    refused = client.post(url, {"method": "pigeon", "result": "no_answer"}, **JSON)
+    assert refused.status_code == 409 and refused.json()["message"].startswith("How: Select a valid choice.")
+    assert not ContactAttempt.objects.exists()
+
+    first = client.post(url, {"method": "phone", "result": "no_answer"}, **JSON).json()
+    assert first["message"] == "Contact attempt logged."
+    assert "1 contact attempt<" in first["row"] and "Phone call · No answer" in first["row"]
+    assert Referral.objects.get(pk=offer.referral_id).status == Status.IN_PROGRESS  # contact attempted, waiting
+    clock.shift(timedelta(minutes=20))
+    client.post(url, {"method": "text", "result": "left_message"}, **JSON)
+    assert "consider Not a Good Referral" not in client.get("/referrals/").content.decode()
+    clock.shift(timedelta(hours=2))
+    row = client.post(url, {"method": "phone", "result": "no_answer"}, **JSON).json()["row"]
+    assert "3 contact attempts" in row and "12:20 PM</time> · Phone call · No answer" in row
+    assert "Three attempts without reaching the consumer: consider Not a Good Referral" in row
+    assert '<option value="not_good" selected>' in row and '<option value="unreachable" selected>' in row
+
+    # Another agent cannot add to (or read) her log; a closed referral takes no more attempts.
+    _bo, other = signed_in("Bo")
+    assert other.post(url, {"method": "phone", "result": "no_answer"}).status_code == 404
+    client.post(f"/referrals/{Referral.objects.get(pk=offer.referral_id).public_id}/status/",
+                {"status": "not_good", "reason": "unreachable"})  # fmt: skip
+    closed = client.post(url, {"method": "phone", "result": "reached"}, **JSON)
+    assert closed.status_code == 409 and "This referral is closed" in closed.json()["message"]
+    assert ContactAttempt.objects.count() == 3
+
+
+def test_reminders_at_15_and_30_minutes_until_a_contact_attempt_is_logged(clock: Any) -> None:
+    from notifications.models import Message
+    from notifications.rendering import render
+    from routing.dispatcher import Dispatcher
+
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    first, second = offered_to(ana), None
+    accepted_by(client, first)
+    clock.shift(timedelta(minutes=1))
+    second = Offer.objects.get(referral=request_referral(datetime.now(tz=WEEKDAY_MORNING.tzinfo), phone="602-555-0177"),
+                               outcome=Outcome.PENDING)  # fmt: skip
+    assert second.agent_id == ana.pk
+    second_id = accepted_by(client, second)
+    reminders = Message.objects.filter(agent=ana, template="contact_reminder")
+
+    def run_at(minutes: float) -> None:
+        Dispatcher(clock=lambda: WEEKDAY_MORNING + timedelta(minutes=minutes)).run_once()
+
+    run_at(14.9)
+    assert not reminders.exists()
+    run_at(15)
+    assert sorted(m.channel for m in reminders) == ["email", "push", "sms"]  # her contact method: all three
+    email = render(reminders.get(channel="email"), ana.time_zone)
+    assert "You accepted a referral from Phoenix, Maricopa, AZ 15 minutes ago" in email.body
+    assert f"/referrals/offers/{first.pk}/" in email.body and not shows_consumer(email.body)
+    # She logs an attempt on the second one: it gets no reminder; the first gets its 30-minute one, once.
+    client.post(f"/referrals/{second_id}/attempts/", {"method": "phone", "result": "no_answer"})
+    run_at(31)
+    run_at(45)
+    assert sorted(m.data["minutes"] for m in reminders.filter(channel="email")) == [15, 30]
+    assert all(m.data["path"] == f"/referrals/offers/{first.pk}/" for m in reminders)
 
 
 def test_search_by_status_and_name_never_probes_other_agents_consumers(clock: Any) -> None:

@@ -236,3 +236,53 @@ def test_an_agent_suspended_after_the_safety_net_notice_cannot_accept():
     assert actions.accept(offer.pk, ana, NOW + timedelta(hours=1)) == actions.Result.NOT_ELIGIBLE
     referral.refresh_from_db()
     assert referral.status == Status.SAFETY_NET and referral.accepted_by_id is None
+
+
+def test_an_agent_who_misses_an_offer_is_paused_told_everywhere_and_back_with_one_click():
+    """R-MISS-4: the next consumer does not wait 15 minutes on an agent who missed one."""
+    from availability import services as availability
+
+    ana = make_agent("Ana", zip_code="85003", languages=["es"], ui_language="es")
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    first = intake()
+    Dispatcher(clock=lambda: NOW + timedelta(minutes=15)).run_once()
+    ana.refresh_from_db()
+    assert ana.paused_at == NOW + timedelta(minutes=15)
+    notices = Message.objects.filter(agent=ana, template="paused")
+    assert sorted(m.channel for m in notices) == ["email", "push", "sms"]
+    assert {m.language for m in notices} == {"es"}
+    from notifications.rendering import render
+
+    text = render(notices.get(channel="sms"), ana.time_zone)
+    assert text.subject == "Sus referencias de Help On Demand están en pausa"
+    assert text.body.endswith("/referrals/") and "Omitió una referencia" in text.body
+
+    # Nearest to the next consumer, but paused: passed over with the reason, Diego gets it.
+    later = NOW + timedelta(minutes=20)
+    second = intake(now=later, phone="602-555-0199")
+    assert pending_offer(second).agent == diego
+    routed = Event.objects.filter(referral=second, kind="routed").get()
+    assert routed.data["passed_over"][0]["agent"] == ana.pk
+    assert routed.data["passed_over"][0]["reason"] == "paused_after_miss"
+    assert availability.today(ana, later).on is False
+
+    # Missing a second one while paused (a safety-net notice lapsing is no miss) sends no second notice.
+    assert availability.pause_after_miss(ana.pk, later) is False
+    assert notices.count() == 3
+
+    assert availability.resume(ana, later) is True
+    third = intake(now=later + timedelta(minutes=1), phone="602-555-0188")
+    assert pending_offer(third).agent == ana
+    assert Event.objects.filter(kind="resumed", agent_id=ana.pk).count() == 1
+    assert first.pk != third.pk
+
+
+def test_switching_todays_availability_on_also_ends_a_pause():
+    from availability import services as availability
+
+    ana = make_agent("Ana", zip_code="85003", languages=["es"], paused_at=NOW - timedelta(minutes=5))
+    assert availability.today(ana, NOW).reason == "paused_after_miss"
+    assert availability.switch_today(ana, True, NOW).on is True
+    ana.refresh_from_db()
+    assert ana.paused_at is None
+    assert pending_offer(intake()).agent == ana

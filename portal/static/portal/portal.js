@@ -118,6 +118,8 @@
         today.querySelector('input[name=on]').value = answer.on ? 'off' : 'on'
         today.dataset.on = answer.on ? '1' : '0'
         say(answer.message)
+        const paused = document.getElementById('paused')
+        if (answer.on && paused) { paused.remove() }
         if (answer.on && dialog) {
           document.getElementById('stop-time').textContent = answer.stop_at
           dialog.showModal()
