@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,42 @@ class SearchForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The To date is before the From date."))
         return data
+
+
+class RangeForm(forms.Form):
+    """View / Export Metrics: a range of dates in the agent's time zone, both days included
+    (R-PORTAL-4). Empty means the last 30 days; at most a year and a day at a time."""
+
+    DEFAULT_DAYS, MAX_DAYS = 30, 366
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["date_from"].initial = today - timedelta(days=self.DEFAULT_DAYS - 1)
+        self.fields["date_to"].initial = today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        end = data.get("date_to") or self.today
+        start = data.get("date_from") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        if start > end:
+            self.add_error("date_to", _("The To date is before the From date."))
+        elif (end - start).days + 1 > self.MAX_DAYS:
+            self.add_error("date_from", _("Choose at most %(days)s days at a time.") % {"days": self.MAX_DAYS})
+        data["date_from"], data["date_to"] = start, end
+        return data
+
+    def dates(self) -> tuple[date, date]:
+        """The chosen range, or the default one when nothing was chosen."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["date_from"], self.cleaned_data["date_to"]
+        return self.fields["date_from"].initial, self.fields["date_to"].initial
+
+
+class ExportForm(RangeForm):
+    format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", _("Excel (.xlsx)")), ("csv", _("CSV"))])
 
 
 class StatusForm(forms.Form):

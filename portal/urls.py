@@ -15,5 +15,7 @@ urlpatterns = [
     path("availability/resume/", views.resume, name="availability_resume"),
     path("availability/out-of-office/", views.out_of_office, name="out_of_office"),
     path("availability/out-of-office/<int:period_id>/end/", views.end_out_of_office, name="out_of_office_end"),
+    path("metrics/", views.view_metrics, name="view_metrics"),
+    path("metrics/export/", views.export_metrics, name="export_metrics"),
     path("profile/", views.profile, name="profile"),
 ]

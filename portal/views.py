@@ -5,7 +5,7 @@ sends the same posts with fetch and swaps in the answer, so nothing needs a relo
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 from zoneinfo import ZoneInfo
@@ -31,14 +31,16 @@ from availability import services as availability
 from availability.models import OutOfOffice
 from eligibility.rules import REASONS
 from eligibility.services import refresh_agent
-from portal import rows
+from portal import metrics, rows
 from portal.forms import (
     DAYS,
     AttemptForm,
     BreakFormSet,
     DayFormSet,
+    ExportForm,
     OutOfOfficeForm,
     ProfileForm,
+    RangeForm,
     SearchForm,
     StatusForm,
     TodayForm,
@@ -361,6 +363,65 @@ def end_out_of_office(request: HttpRequest, agent: Agent, period_id: int) -> Htt
         period.save(update_fields=["ends_at"])
     messages.success(request, _("Out of Office switched off."))
     return redirect("availability_settings")
+
+
+# --- Metrics ---------------------------------------------------------------------------
+
+
+def _local_today(agent: Agent) -> date:
+    return timezone.now().astimezone(ZoneInfo(agent.time_zone)).date()
+
+
+@agent_page
+def view_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """View Metrics (R-PORTAL-4): the agent's figures and three charts for a date range."""
+    form = RangeForm(request.GET or None, today=_local_today(agent))
+    context: dict[str, Any] = {"agent": agent, "form": form}
+    if form.is_bound and not form.is_valid():
+        return render(request, "portal/metrics.html", context, status=400)
+    start, end = form.dates()
+    figures = metrics.compute(agent, start, end, ZoneInfo(agent.time_zone))
+    context |= {
+        "figures": figures,
+        "start": start,
+        "end": end,
+        "summary": figures.summary(),
+        "charts": [
+            metrics.outcomes_chart(figures),
+            metrics.response_chart(figures),
+            metrics.completions_chart(figures),
+        ],
+    }
+    return render(request, "portal/metrics.html", context)
+
+
+@agent_page
+def export_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Export Metrics (R-PORTAL-4) as Excel or CSV: the figures, and one row per referral,
+    with consumer data only on the referrals this agent accepted."""
+    form = ExportForm(request.GET or None, today=_local_today(agent))
+    if not form.is_bound:
+        return render(request, "portal/export.html", {"agent": agent, "form": form})
+    if not form.is_valid():
+        return render(request, "portal/export.html", {"agent": agent, "form": form}, status=400)
+    data = form.cleaned_data
+    start, end, zone = data["date_from"], data["date_to"], ZoneInfo(agent.time_zone)
+    head, body = metrics.export_rows(agent, start, end, zone)
+    name = f"help-on-demand-referrals-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.{data['format']}"
+    if data["format"] == "csv":
+        response = HttpResponse(metrics.to_csv(head, body), content_type="text/csv; charset=utf-8")
+    else:
+        title = _("Help On Demand referrals of %(name)s, %(start)s to %(end)s") % {
+            "name": agent.full_name, "start": formats.date_format(start), "end": formats.date_format(end),
+        }  # fmt: skip
+        figures = metrics.compute(agent, start, end, zone)
+        response = HttpResponse(
+            metrics.to_xlsx(figures, head, body, title),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store, private"  # it may hold consumers' contact data
+    return response
 
 
 # --- Profile ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ var/screenshots/ (a few are kept in docs/screenshots/ for the README)."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
 from referrals.models import Referral, Status
@@ -111,6 +113,20 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     dialog.wait_for(state="hidden")
     ana.refresh_from_db()
     assert ana.schedule.override_on is True
+
+    # View Metrics draws the day; Export Metrics downloads it as Excel, her consumer included.
+    page.get_by_role("link", name="View Metrics").click()
+    page.wait_for_selector("svg[role=img]")
+    assert page.locator("dl.tiles").inner_text().split("\n")[:2] == ["Referrals received", "2"]
+    page.screenshot(path=str(SHOTS / f"metrics-{window}.png"), full_page=True)
+    page.get_by_role("link", name="Export Metrics").click()
+    page.select_option("#id_format", "xlsx")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    assert download.value.suggested_filename == "help-on-demand-referrals-2026-10-25-to-2026-11-23.xlsx"
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    names = [row[1] for row in book["Referrals"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(n or "" for n in names) == ["", "Carmen Ruiz"]  # Luis's offer is still pending
     page.context.close()
 
 
