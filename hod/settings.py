@@ -176,6 +176,8 @@ HOD_INVITATION_HOURS = env_int("HOD_INVITATION_HOURS", 48, minimum=1)
 # How long one agent holds an offer (R-ROUTE-4).
 HOD_OFFER_MINUTES = env_int("HOD_OFFER_MINUTES", 15, minimum=1)
 # How often Manage Referrals checks for new offers (push arrives with the notifications work).
+# Names the service worker's cache: a new release empties the old one.
+HOD_VERSION = "2026.11.23"
 HOD_PORTAL_REFRESH_SECONDS = env_int("HOD_PORTAL_REFRESH_SECONDS", 15, minimum=1)
 # How long an unaccepted referral stays in the safety net before it is closed (R-ROUTE-8).
 HOD_SAFETY_NET_HOURS = env_int("HOD_SAFETY_NET_HOURS", 72, minimum=1)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import site, views
 
 urlpatterns = [
     path("referrals/", views.manage, name="agent_home"),
@@ -18,4 +18,10 @@ urlpatterns = [
     path("metrics/", views.view_metrics, name="view_metrics"),
     path("metrics/export/", views.export_metrics, name="export_metrics"),
     path("profile/", views.profile, name="profile"),
+    path("help/", site.help_page, name="help"),
+    path("terms/", site.terms, name="terms"),
+    path("privacy/", site.privacy, name="privacy"),
+    path("offline/", site.offline, name="offline"),
+    path("manifest.webmanifest", site.manifest, name="manifest"),
+    path("sw.js", site.service_worker, name="service_worker"),
 ]

@@ -6,6 +6,7 @@ var/screenshots/ (a few are kept in docs/screenshots/ for the README)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -146,4 +147,52 @@ def test_the_portal_in_spanish_on_a_phone(live_server: Any, browser: Browser, se
     page.wait_for_function("() => /restantes$/.test(document.querySelector('.countdown').textContent)")
     assert page.get_by_role("button", name="Aceptar").is_visible()
     page.screenshot(path=str(SHOTS / "manage-pending-phone-es.png"), full_page=True)
+    page.context.close()
+
+
+def test_the_installed_app_works_offline_and_shows_pushes(
+    live_server: Any, browser: Browser, server_clock: None
+) -> None:
+    """R-PORTAL-5: the service worker takes over, the offline page appears without a
+    connection, and a push message (delivered by Chromium itself) becomes a notification
+    that opens the referral."""
+    user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
+    make_agent("Ana", user=user, languages=["es", "en"])
+    page = open_page(browser, "phone")
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    sign_in(page, live_server.url)
+    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    assert scope == f"{live_server.url}/"
+    manifest = page.evaluate("fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())")
+    assert manifest["start_url"] == "/referrals/" and manifest["display"] == "standalone"
+
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _round_trip in range(200):  # each call lets Playwright hand over the events that arrived
+        if registrations:
+            break
+        page.evaluate("navigator.serviceWorker.ready.then(r => r.active.state)")
+    assert registrations, "Chromium reports the service worker's registration"
+    push = {
+        "title": "New Help On Demand referral",
+        "body": "A consumer in Phoenix, Maricopa, AZ",
+        "url": "/referrals/offers/7/",
+    }
+    message = {"origin": live_server.url, "registrationId": registrations[0], "data": json.dumps(push)}
+    cdp.send("ServiceWorker.deliverPushMessage", message)
+    notifications = "navigator.serviceWorker.ready.then(r => r.getNotifications())"
+    page.wait_for_function(f"{notifications}.then(n => n.length === 1)")
+    shown = page.evaluate(f"{notifications}.then(n => [n[0].title, n[0].body, n[0].data.url])")
+    assert shown == ["New Help On Demand referral", "A consumer in Phoenix, Maricopa, AZ", "/referrals/offers/7/"]
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/referrals/")
+    assert "No connection" in page.inner_text("h1")
+    page.screenshot(path=str(SHOTS / "offline-phone.png"))
+    page.context.set_offline(False)
     page.context.close()

@@ -138,6 +138,9 @@
     })
   }
 
+  // --- Installable app: the service worker keeps an offline page and shows pushes -------
+  if ('serviceWorker' in navigator) { navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {}) }
+
   wire(document)
   tick()
   setInterval(tick, 1000)
