@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # An agent who has not accepted the CMS Terms of Use sees only that page (R-REG-6).
     "agents.middleware.TermsMiddleware",
-    "portal.middleware.AgentTimeZoneMiddleware",
+    "portal.middleware.AgentLocaleMiddleware",
 ]
 
 ROOT_URLCONF = "hod.urls"

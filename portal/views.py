@@ -45,6 +45,7 @@ from portal.forms import (
     StatusForm,
     TodayForm,
 )
+from portal.middleware import YEAR
 from referrals import services
 from referrals.models import Offer, Outcome, Referral
 from routing import actions
@@ -455,7 +456,7 @@ def profile(request: HttpRequest, agent: Agent) -> HttpResponse:
         translation.activate(agent.ui_language)
         messages.success(request, _("Your profile is saved."))
         response = redirect("profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, agent.ui_language, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, agent.ui_language, max_age=YEAR, samesite="Lax")
         return response
     context = {"agent": agent, "form": form}
     return render(request, "portal/profile.html", context, status=400 if form.errors else 200)

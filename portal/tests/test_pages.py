@@ -410,6 +410,15 @@ def test_the_profile_language_is_remembered(clock: Any) -> None:
     response = client.post("/profile/", profile_post(ui_language="es"), follow=True)
     assert "Su perfil se guardó." in response.content.decode()
     assert "Gestionar referencias" in client.get("/referrals/").content.decode()
+    # On another device, the first page after signing in is in Spanish too, and stays so.
+    phone = Client()
+    phone.force_login(User.objects.get(username="ana"))
+    first = phone.get("/referrals/")
+    assert "Gestionar referencias" in first.content.decode() and first.cookies["django_language"].value == "es"
+    assert "Gestionar referencias" in phone.get("/availability/").content.decode()
+    # A language picked on that device (the header's button) is kept there.
+    phone.post("/i18n/setlang/", {"language": "en", "next": "/referrals/"})
+    assert "Manage Referrals" in phone.get("/referrals/").content.decode()
 
 
 def test_operators_and_strangers_do_not_get_agent_pages() -> None:

@@ -138,6 +138,10 @@
     })
   }
 
+  // The search form is folded on a phone, so the referrals come first; open on wider screens.
+  const search = document.getElementById('search')
+  if (search && window.matchMedia('(min-width: 40rem)').matches) { search.open = true }
+
   // --- Installable app: the service worker keeps an offline page and shows pushes -------
   if ('serviceWorker' in navigator) { navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {}) }
 
