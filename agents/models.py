@@ -93,6 +93,10 @@ class Agent(models.Model):
     # R-MISS-4: set when the agent lets an offer expire; routing skips them until they say
     # they are back (portal "Resume referrals", or switching Today's Availability on).
     paused_at = models.DateTimeField(_("paused after a missed referral"), null=True, blank=True)
+    # R-NOTIFY-3: channels whose address failed for good ("sms", "email"), left out until the
+    # agent saves their Profile again; and what went wrong, as shown in the portal.
+    failed_channels = models.CharField(max_length=40, blank=True)
+    delivery_problem = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -113,7 +117,8 @@ class Agent(models.Model):
 
     @property
     def channels(self) -> list[str]:
-        return ContactMethod.channels(self.preferred_contact)
+        failed = set(self.failed_channels.split(","))
+        return [channel for channel in ContactMethod.channels(self.preferred_contact) if channel not in failed]
 
     def move_to(self, place: Place) -> None:
         """The agent's ZIP and what it tells: location for distances, and time zone."""

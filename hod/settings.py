@@ -194,6 +194,13 @@ HOD_CHANNELS = {
     "push": env_str("HOD_CHANNEL_PUSH", "notifications.channels.file.FileChannel"),
 }
 HOD_OUTBOX_DIR = VAR_DIR / "outbox"
+# Texts through a Twilio-compatible REST API (notifications.channels.sms.SmsChannel). The base
+# URL is a setting so that a stand-in on loopback can play the provider in tests and demos.
+HOD_SMS_API_URL = env_str("HOD_SMS_API_URL", "https://api.twilio.com")
+HOD_SMS_ACCOUNT_SID = env_str("HOD_SMS_ACCOUNT_SID", "")
+HOD_SMS_AUTH_TOKEN = env_str("HOD_SMS_AUTH_TOKEN", "")
+HOD_SMS_FROM = env_str("HOD_SMS_FROM", "")
+HOD_SMS_TIMEOUT_SECONDS = float(env_str("HOD_SMS_TIMEOUT_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
 
+from notifications import destinations
 from notifications.channels.base import BaseChannel, DeliveryError
 from notifications.models import Attempt, Message, MessageState
 from notifications.rendering import SECRET_KEYS, render
@@ -67,6 +68,8 @@ def _record(message: Message, now: datetime, error: DeliveryError | None, durati
     logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, error)
     if error.permanent or attempts >= settings.HOD_DELIVERY_MAX_ATTEMPTS:
         Message.objects.filter(pk=message.pk).update(state=MessageState.FAILED, last_error=str(error)[:500])
+        if error.permanent:
+            destinations.disable(message, str(error), now)
         return
     Message.objects.filter(pk=message.pk).update(due_at=now + backoff(attempts), last_error=str(error)[:500])
 

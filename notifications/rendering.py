@@ -22,6 +22,7 @@ SUBJECTS = {
     "welcome": lambda: _("Your Help On Demand account is ready"),
     "test_text": lambda: _("Help On Demand test message"),
     "username": lambda: _("Your Help On Demand username"),
+    "destination_failed": lambda: _("Help On Demand cannot reach you on one of your channels"),
     "paused": lambda: _("Your Help On Demand referrals are paused"),
     "contact_reminder": lambda: _("Reminder: contact the consumer you accepted"),
 }

@@ -451,6 +451,8 @@ def profile(request: HttpRequest, agent: Agent) -> HttpResponse:
             agent.languages = data["languages"]
             agent.excluded_states = sorted(set(selectable) - set(data["states"]))
             agent.ui_language = data["ui_language"]
+            # Saved contact data counts as corrected: failed channels are tried again.
+            agent.failed_channels, agent.delivery_problem = "", ""
             agent.save()
             refresh_agent(agent, now)
         translation.activate(agent.ui_language)

@@ -104,6 +104,7 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
         email=candidate.email,
         phone=candidate.phone,
         preferred_contact=candidate.preferred_contact,
+        failed_channels=candidate.failed_channels,
     )
     outbox.offer_notices(offer, agent, referral, now)
     return offer

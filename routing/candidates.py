@@ -38,6 +38,7 @@ class Candidate:
     email: str = ""
     phone: str = ""
     preferred_contact: str = "email_only"
+    failed_channels: str = ""
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Decision:
 # `last_offered_at IS NOT NULL` sorts the never-offered first on both.
 RING_SQL = """
 SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phone, a.preferred_contact, a.paused_at,
+       a.failed_channels,
        s.weekly, s.breaks, s.override_date, s.override_on, s.override_until,
        EXISTS (
            SELECT 1 FROM availability_outofoffice o
@@ -89,6 +91,7 @@ COLUMNS = (
     "phone",
     "preferred_contact",
     "paused_at",
+    "failed_channels",
     "weekly",
     "breaks",
     "override_date",
@@ -181,6 +184,7 @@ def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tupl
                     email=str(row["email"]),
                     phone=str(row["phone"]),
                     preferred_contact=str(row["preferred_contact"]),
+                    failed_channels=str(row["failed_channels"] or ""),
                 )
                 yield candidate, row
         inner = outer
