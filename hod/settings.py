@@ -196,6 +196,12 @@ HOD_CHANNELS = {
 HOD_OUTBOX_DIR = VAR_DIR / "outbox"
 # Texts through a Twilio-compatible REST API (notifications.channels.sms.SmsChannel). The base
 # URL is a setting so that a stand-in on loopback can play the provider in tests and demos.
+# Web Push (notifications.channels.push.PushChannel): our VAPID key and the contact the push
+# services see in its claims.
+HOD_VAPID_PRIVATE_KEY_FILE = env_str("HOD_VAPID_PRIVATE_KEY_FILE", str(VAR_DIR / "vapid_private.pem"))
+HOD_VAPID_SUBJECT = env_str("HOD_VAPID_SUBJECT", "mailto:FFMProducer-AssisterHelpDesk@cms.hhs.gov")
+HOD_PUSH_ALLOW_HTTP = env_bool("HOD_PUSH_ALLOW_HTTP", False)  # push services use https; tests use loopback
+HOD_PUSH_TIMEOUT_SECONDS = float(env_str("HOD_PUSH_TIMEOUT_SECONDS", "5"))
 HOD_SMS_API_URL = env_str("HOD_SMS_API_URL", "https://api.twilio.com")
 HOD_SMS_ACCOUNT_SID = env_str("HOD_SMS_ACCOUNT_SID", "")
 HOD_SMS_AUTH_TOKEN = env_str("HOD_SMS_AUTH_TOKEN", "")

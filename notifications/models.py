@@ -57,3 +57,24 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt at {self.at:%H:%M:%S}: {'ok' if self.ok else self.error}"
+
+
+class PushSubscription(models.Model):
+    """One device of an agent's that takes app notifications (Web Push, R-PORTAL-5), as the
+    browser's push service handed it to the portal's service worker."""
+
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    # Set when the push service says the subscription is gone (404/410): never used again.
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"push to agent {self.agent_id} via {self.endpoint[:40]}…"
+
+    def info(self) -> dict[str, object]:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

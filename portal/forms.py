@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import PhoneAndZipMixin
@@ -123,6 +126,40 @@ class AttemptForm(forms.Form):
 
     method = forms.ChoiceField(label=_("How"), choices=ReachBy.choices)
     result = forms.ChoiceField(label=_("Result"), choices=ContactResult.choices)
+
+
+def _b64url(value: str, size: int, first: int | None = None) -> bytes | None:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) != size or (first is not None and raw[0] != first):
+        return None
+    return raw
+
+
+class PushSubscriptionForm(forms.Form):
+    """A device's Web Push subscription, as `PushSubscription.toJSON()` gives it."""
+
+    endpoint = forms.URLField(max_length=1000, assume_scheme="https")
+    p256dh = forms.CharField(max_length=200)
+    auth = forms.CharField(max_length=100)
+
+    def clean_endpoint(self) -> str:
+        endpoint = self.cleaned_data["endpoint"]
+        if not endpoint.startswith("https://") and not settings.HOD_PUSH_ALLOW_HTTP:
+            raise forms.ValidationError(_("A push endpoint must use https."))
+        return endpoint
+
+    def clean_p256dh(self) -> str:
+        if _b64url(self.cleaned_data["p256dh"], 65, first=4) is None:
+            raise forms.ValidationError(_("Not a P-256 public key in base64url."))
+        return self.cleaned_data["p256dh"]
+
+    def clean_auth(self) -> str:
+        if _b64url(self.cleaned_data["auth"], 16) is None:
+            raise forms.ValidationError(_("Not a 16-byte authentication secret in base64url."))
+        return self.cleaned_data["auth"]
 
 
 class TodayForm(forms.Form):

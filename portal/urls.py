@@ -18,6 +18,7 @@ urlpatterns = [
     path("metrics/", views.view_metrics, name="view_metrics"),
     path("metrics/export/", views.export_metrics, name="export_metrics"),
     path("profile/", views.profile, name="profile"),
+    path("push/subscriptions/", views.push_subscription, name="push_subscription"),
     path("help/", site.help_page, name="help"),
     path("terms/", site.terms, name="terms"),
     path("privacy/", site.privacy, name="privacy"),

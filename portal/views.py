@@ -4,6 +4,7 @@ sends the same posts with fetch and swaps in the answer, so nothing needs a relo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -31,6 +32,8 @@ from availability import services as availability
 from availability.models import OutOfOffice
 from eligibility.rules import REASONS
 from eligibility.services import refresh_agent
+from notifications import vapid
+from notifications.models import PushSubscription
 from portal import metrics, rows
 from portal.forms import (
     DAYS,
@@ -40,6 +43,7 @@ from portal.forms import (
     ExportForm,
     OutOfOfficeForm,
     ProfileForm,
+    PushSubscriptionForm,
     RangeForm,
     SearchForm,
     StatusForm,
@@ -425,6 +429,36 @@ def export_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
     return response
 
 
+# --- App notifications -------------------------------------------------------------------
+
+
+@require_POST
+@agent_page
+def push_subscription(request: HttpRequest, agent: Agent) -> JsonResponse:
+    """The service worker's Web Push subscription for this device (JSON, as the browser's
+    `PushSubscription.toJSON()` gives it), or `{"endpoint": …, "remove": true}` to stop."""
+    try:
+        body = json.loads(request.body or b"{}")
+        data = {"endpoint": body.get("endpoint", ""), **(body.get("keys") or {})}
+    except (ValueError, AttributeError, TypeError):
+        return JsonResponse({"ok": False, "errors": {"body": [_("Send the subscription as JSON.")]}}, status=400)
+    if body.get("remove") is True:
+        removed, _count = PushSubscription.objects.filter(agent=agent, endpoint=data["endpoint"]).delete()
+        return JsonResponse({"ok": True, "removed": removed})
+    form = PushSubscriptionForm(data)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "errors": form.errors}, status=400)
+    PushSubscription.objects.update_or_create(
+        endpoint=form.cleaned_data["endpoint"],
+        defaults={
+            "agent": agent, "p256dh": form.cleaned_data["p256dh"], "auth": form.cleaned_data["auth"],
+            "user_agent": request.headers.get("User-Agent", "")[:300], "created_at": timezone.now(),
+            "disabled_at": None, "last_error": "",
+        },
+    )  # fmt: skip
+    return JsonResponse({"ok": True, "message": _("App notifications are on for this device.")})
+
+
 # --- Profile ---------------------------------------------------------------------------
 
 
@@ -460,5 +494,10 @@ def profile(request: HttpRequest, agent: Agent) -> HttpResponse:
         response = redirect("profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, agent.ui_language, max_age=YEAR, samesite="Lax")
         return response
-    context = {"agent": agent, "form": form}
+    context = {
+        "agent": agent,
+        "form": form,
+        "devices": PushSubscription.objects.filter(agent=agent, disabled_at__isnull=True).count(),
+        "vapid_key": vapid.public_key(),
+    }
     return render(request, "portal/profile.html", context, status=400 if form.errors else 200)

@@ -76,3 +76,92 @@ class SmsProvider:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+def _b64(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+@dataclass
+class PushService:
+    """A push service endpoint that checks what a real one checks — the VAPID JWT's ES256
+    signature, audience and expiry (RFC 8292) — and, playing the subscribed browser, decrypts
+    the aes128gcm payload with the subscription's private key (RFC 8291)."""
+
+    statuses: list[int] = field(default_factory=list)
+    received: list[dict[str, object]] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    def __post_init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        point = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        self.p256dh = base64.urlsafe_b64encode(point).decode().rstrip("=")
+        self.auth_secret = b"0123456789abcdef"
+        self.auth = base64.urlsafe_b64encode(self.auth_secret).decode().rstrip("=")
+
+    def start(self) -> None:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                record: dict[str, object] = {"path": self.path, "ttl": self.headers.get("TTL")}
+                record["vapid"] = service.check_vapid(self.headers.get("Authorization", ""), self.headers["Host"])
+                record["payload"] = service.decrypt(body, self.headers.get("Content-Encoding", ""))
+                service.received.append(record)
+                status = service.statuses.pop(0) if service.statuses else 201
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/push/device-1"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def check_vapid(self, header: str, host: str) -> str:
+        """ "ok", or what is wrong with the request's VAPID authorisation."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+        parts = dict(p.strip().split("=", 1) for p in header.removeprefix("vapid ").split(","))
+        token, key = parts.get("t", ""), parts.get("k", "")
+        head, claims, signature = token.split(".")
+        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _b64(key))
+        raw = _b64(signature)
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        try:
+            public.verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return "bad signature"
+        data = json.loads(_b64(claims))
+        if data.get("aud") != f"http://{host}":
+            return f"wrong audience {data.get('aud')}"
+        if int(data.get("exp", 0)) <= time.time() or not str(data.get("sub", "")).startswith("mailto:"):
+            return "expired or no subject"
+        return "ok"
+
+    def decrypt(self, body: bytes, encoding: str) -> dict[str, object]:
+        import http_ece
+
+        plain = http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth_secret, version=encoding)
+        result: dict[str, object] = json.loads(plain)
+        return result

@@ -145,6 +145,25 @@
   // --- Installable app: the service worker keeps an offline page and shows pushes -------
   if ('serviceWorker' in navigator) { navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {}) }
 
+  // App notifications on this device (Profile): ask, subscribe with our VAPID key, and hand
+  // the subscription to the server, which pushes new referrals to it.
+  const pushOn = document.getElementById('push-on')
+  if (pushOn && 'serviceWorker' in navigator && 'PushManager' in window) {
+    pushOn.hidden = false
+    pushOn.addEventListener('click', function () {
+      const key = Uint8Array.from(atob(pushOn.dataset.key.replace(/-/g, '+').replace(/_/g, '/')), function (c) { return c.charCodeAt(0) })
+      Notification.requestPermission().then(function () { return navigator.serviceWorker.ready })
+        .then(function (registration) { return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }) })
+        .then(function (subscription) {
+          const csrf = document.querySelector('input[name=csrfmiddlewaretoken]').value
+          return fetch(pushOn.dataset.url, { method: 'POST', credentials: 'same-origin', body: JSON.stringify(subscription.toJSON()), headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf } })
+        })
+        .then(function (response) { return response.json() })
+        .then(function (answer) { say(answer.message || '') })
+        .catch(function (error) { say(String(error)) })
+    })
+  }
+
   wire(document)
   tick()
   setInterval(tick, 1000)
