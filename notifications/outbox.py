@@ -76,6 +76,7 @@ def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime)
             channel=channel,
             to=_address(agent, channel),
             template="offer",
+            language=agent.ui_language,
             data=data,
             agent=agent,
             offer=offer,

@@ -105,6 +105,7 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
         phone=candidate.phone,
         preferred_contact=candidate.preferred_contact,
         failed_channels=candidate.failed_channels,
+        ui_language=candidate.language,
     )
     outbox.offer_notices(offer, agent, referral, now)
     return offer

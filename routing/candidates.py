@@ -39,6 +39,7 @@ class Candidate:
     phone: str = ""
     preferred_contact: str = "email_only"
     failed_channels: str = ""
+    language: str = "en"  # the agent's own, for their notices
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Decision:
 # `last_offered_at IS NOT NULL` sorts the never-offered first on both.
 RING_SQL = """
 SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phone, a.preferred_contact, a.paused_at,
-       a.failed_channels,
+       a.failed_channels, a.ui_language,
        s.weekly, s.breaks, s.override_date, s.override_on, s.override_until,
        EXISTS (
            SELECT 1 FROM availability_outofoffice o
@@ -92,6 +93,7 @@ COLUMNS = (
     "preferred_contact",
     "paused_at",
     "failed_channels",
+    "ui_language",
     "weekly",
     "breaks",
     "override_date",
@@ -185,6 +187,7 @@ def _ordered(referral: Referral, plan_year: int, now: datetime) -> Iterator[tupl
                     phone=str(row["phone"]),
                     preferred_contact=str(row["preferred_contact"]),
                     failed_channels=str(row["failed_channels"] or ""),
+                    language=str(row["ui_language"] or "en"),
                 )
                 yield candidate, row
         inner = outer

@@ -35,6 +35,15 @@ def test_an_offer_reaches_every_channel_of_the_preferred_method():
     assert "10:15 AM MST" in email.body
 
 
+def test_an_offer_notice_is_in_the_agents_own_language():
+    make_agent("Ana", languages=["es"], contact="email_only", ui_language="es")
+    new_referral()
+    deliver_due(NOW)
+    [email] = locmem.outbox
+    assert email.subject == "Nueva referencia de Help On Demand"
+    assert "Un consumidor en Phoenix, Maricopa, AZ pidió ayuda" in email.body
+
+
 def test_no_message_carries_the_consumers_name_or_contact_data():
     make_agent("Ana", languages=["es"], weekly=[{"on": False, "start": "08:00", "end": "17:00"}] * 7)
     make_agent("Diego", zip_code="85701", languages=["es"])
