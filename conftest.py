@@ -18,7 +18,11 @@ CHROMIUM = Path(os.environ.get("HOD_CHROMIUM", "/usr/bin/chromium"))
 
 @pytest.fixture(autouse=True)
 def _memory_channels(settings: object, tmp_path: object) -> object:
-    """Every test delivers to memory and starts with an empty outbox."""
+    """Every test delivers to memory and starts with an empty outbox, and reads the served
+    states afresh (a test that emptied the table must not leave its answer cached)."""
+    from eligibility.services import _served_cache
+
+    _served_cache.clear()
     locmem.outbox.clear()
     locmem.fail_next.clear()
     channels = {name: "notifications.channels.locmem.MemoryChannel" for name in ("email", "sms", "push")}
@@ -55,7 +59,10 @@ def reference_data(transactional_db: None) -> None:
 
     from django.apps import apps
 
+    from eligibility.services import _served_cache
+
     importlib.import_module("eligibility.migrations.0002_served_states").load(apps, None)
+    _served_cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from intake.services import request_form, submit
 from referrals.models import Offer, Outcome, Referral, Status
 from routing import actions
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 NOW = WEEKDAY_MORNING
 OFF = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
 
