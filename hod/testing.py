@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.test import Client
 
 from agents.models import Agent, ContactMethod
 from availability.models import Schedule
@@ -22,6 +26,7 @@ WEEKDAY_MORNING = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 ALWAYS = [{"on": True, "start": "00:00", "end": "24:00"} for _ in range(7)]
 
 _npn = iter(range(10_000_001, 99_999_999))
+PASSWORD = "Tq8#vLm2zR"
 
 
 def make_agent(
@@ -96,3 +101,12 @@ def request_referral(now: datetime = WEEKDAY_MORNING, **overrides: object) -> Re
     assert form.is_valid(), form.errors  # noqa: S101 - a test helper
     referral, _created = submit(form, now)
     return referral
+
+
+def signed_in(first_name: str, **fields: Any) -> tuple[Agent, Client]:
+    """An agent with an account (username: the first name in lower case), signed in."""
+    user = User.objects.create_user(first_name.lower(), password=PASSWORD)
+    agent = make_agent(first_name, user=user, **fields)
+    client = Client()
+    client.force_login(user)
+    return agent, client

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from statistics import median
@@ -108,7 +108,8 @@ def _period_start(day: date, weekly: bool) -> date:
     return day - timedelta(days=day.weekday()) if weekly else day
 
 
-def compute(agent: Agent, start: date, end: date, zone: ZoneInfo) -> Metrics:
+def compute(offers: Iterable[Offer], start: date, end: date, zone: ZoneInfo) -> Metrics:
+    """The figures of the agent's offers made between `start` and `end` (see `offers_in`)."""
     metrics = Metrics(start=start, end=end)
     weekly = (end - start).days + 1 > DAILY_UP_TO
     periods: dict[date, Period] = {}
@@ -119,7 +120,7 @@ def compute(agent: Agent, start: date, end: date, zone: ZoneInfo) -> Metrics:
             label = date_format(key, "M j")
             periods[key] = Period(label=label, start=key, counts=dict.fromkeys(("accepted", "rejected", "missed"), 0))
         day += timedelta(days=1)
-    for offer in offers_in(agent, start, end, zone):
+    for offer in offers:
         direct = offer.kind == OfferKind.DIRECT
         metrics.received += direct
         metrics.safety_net += not direct
@@ -264,7 +265,7 @@ def neutralise(value: object) -> object:
     return value
 
 
-def export_rows(agent: Agent, start: date, end: date, zone: ZoneInfo) -> tuple[list[str], list[list[object]]]:
+def export_rows(agent: Agent, offers: Iterable[Offer], zone: ZoneInfo) -> tuple[list[str], list[list[object]]]:
     head = [
         _("Referral Assigned"),
         _("Name"),
@@ -280,7 +281,7 @@ def export_rows(agent: Agent, start: date, end: date, zone: ZoneInfo) -> tuple[l
     ]
     completions, reasons = dict(Completion.choices), dict(NotGoodReason.choices)
     body: list[list[object]] = []
-    for offer in offers_in(agent, start, end, zone).prefetch_related("referral__contact_attempts"):
+    for offer in offers:
         row = rows.row(offer, agent, zone)
         answered = offer.decided_at if offer.outcome in (Outcome.ACCEPTED, Outcome.REJECTED) else None
         body.append([

@@ -1,6 +1,6 @@
-"""The pages around the portal (R-PORTAL-1, R-PORTAL-5): Help, Terms of Use, Privacy Policy,
-the offline page, and what makes the portal an installable app — its manifest and its
-service worker, which keeps the offline page and shows push notifications."""
+"""What makes the portal an installable app (R-PORTAL-5): its manifest and its service worker,
+which keeps the offline page and shows push notifications. Help, Terms of Use, Privacy Policy
+and the offline page are plain templates (portal/urls.py)."""
 
 from __future__ import annotations
 
@@ -8,39 +8,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "portal" / "sw.js"
 
 
 @require_GET
-def help_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/help.html")
-
-
-@require_GET
-def terms(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/terms.html")
-
-
-@require_GET
-def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/privacy.html")
-
-
-@require_GET
-def offline(request: HttpRequest) -> HttpResponse:
-    """What the installed app shows when the phone has no connection."""
-    return render(request, "site/offline.html")
-
-
-@require_GET
 @cache_control(max_age=3600)
+@vary_on_headers("Cookie", "Accept-Language")  # its names are in the reader's language
 def manifest(request: HttpRequest) -> JsonResponse:
     """The web app manifest: installable from the browser's menu, opening on Manage Referrals."""
     icons = [

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from portal import site, views
 
@@ -19,10 +20,11 @@ urlpatterns = [
     path("metrics/export/", views.export_metrics, name="export_metrics"),
     path("profile/", views.profile, name="profile"),
     path("push/subscriptions/", views.push_subscription, name="push_subscription"),
-    path("help/", site.help_page, name="help"),
-    path("terms/", site.terms, name="terms"),
-    path("privacy/", site.privacy, name="privacy"),
-    path("offline/", site.offline, name="offline"),
+    path("help/", TemplateView.as_view(template_name="site/help.html"), name="help"),
+    path("terms/", TemplateView.as_view(template_name="site/terms.html"), name="terms"),
+    path("privacy/", TemplateView.as_view(template_name="site/privacy.html"), name="privacy"),
+    # What the installed app shows when the phone has no connection.
+    path("offline/", TemplateView.as_view(template_name="site/offline.html"), name="offline"),
     path("manifest.webmanifest", site.manifest, name="manifest"),
     path("sw.js", site.service_worker, name="service_worker"),
 ]

@@ -385,7 +385,8 @@ def view_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "portal/metrics.html", context, status=400)
     start, end = form.dates()
-    figures = metrics.compute(agent, start, end, ZoneInfo(agent.time_zone))
+    zone = ZoneInfo(agent.time_zone)
+    figures = metrics.compute(metrics.offers_in(agent, start, end, zone), start, end, zone)
     context |= {
         "figures": figures,
         "start": start,
@@ -411,7 +412,8 @@ def export_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
         return render(request, "portal/export.html", {"agent": agent, "form": form}, status=400)
     data = form.cleaned_data
     start, end, zone = data["date_from"], data["date_to"], ZoneInfo(agent.time_zone)
-    head, body = metrics.export_rows(agent, start, end, zone)
+    offers = list(metrics.offers_in(agent, start, end, zone).prefetch_related("referral__contact_attempts"))
+    head, body = metrics.export_rows(agent, offers, zone)
     name = f"help-on-demand-referrals-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.{data['format']}"
     if data["format"] == "csv":
         response = HttpResponse(metrics.to_csv(head, body), content_type="text/csv; charset=utf-8")
@@ -419,7 +421,7 @@ def export_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
         title = _("Help On Demand referrals of %(name)s, %(start)s to %(end)s") % {
             "name": agent.full_name, "start": formats.date_format(start), "end": formats.date_format(end),
         }  # fmt: skip
-        figures = metrics.compute(agent, start, end, zone)
+        figures = metrics.compute(offers, start, end, zone)
         response = HttpResponse(
             metrics.to_xlsx(figures, head, body, title),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -436,15 +438,12 @@ def export_metrics(request: HttpRequest, agent: Agent) -> HttpResponse:
 @agent_page
 def push_subscription(request: HttpRequest, agent: Agent) -> JsonResponse:
     """The service worker's Web Push subscription for this device (JSON, as the browser's
-    `PushSubscription.toJSON()` gives it), or `{"endpoint": …, "remove": true}` to stop."""
+    `PushSubscription.toJSON()` gives it)."""
     try:
         body = json.loads(request.body or b"{}")
         data = {"endpoint": body.get("endpoint", ""), **(body.get("keys") or {})}
     except (ValueError, AttributeError, TypeError):
         return JsonResponse({"ok": False, "errors": {"body": [_("Send the subscription as JSON.")]}}, status=400)
-    if body.get("remove") is True:
-        removed, _count = PushSubscription.objects.filter(agent=agent, endpoint=data["endpoint"]).delete()
-        return JsonResponse({"ok": True, "removed": removed})
     form = PushSubscriptionForm(data)
     if not form.is_valid():
         return JsonResponse({"ok": False, "errors": form.errors}, status=400)

@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
@@ -174,9 +175,11 @@ def send_contact_reminders(now: datetime, *, limit: int = 100) -> int:
     conditional update, so two dispatchers never send it twice. Returns how many were sent."""
     sent = 0
     for number, after in REMINDERS:
+        won = Offer.objects.filter(referral=OuterRef("pk"), outcome=Outcome.ACCEPTED).values("pk")[:1]
         due = (
             Referral.objects.filter(status=Status.ACCEPTED, reminders_sent__lt=number, accepted_at__lte=now - after)
             .select_related("accepted_by")
+            .annotate(offer_id=Subquery(won))
             .order_by("accepted_at")[:limit]
         )
         for referral in due:
@@ -184,13 +187,10 @@ def send_contact_reminders(now: datetime, *, limit: int = 100) -> int:
                 claimed = Referral.objects.filter(pk=referral.pk, status=Status.ACCEPTED, reminders_sent__lt=number)
                 if claimed.update(reminders_sent=number) != 1:
                     continue
-                offer_id = (
-                    Offer.objects.filter(referral=referral, outcome=Outcome.ACCEPTED).values_list("pk", flat=True).get()
-                )
                 data = {
                     "location": referral.location_label,
                     "minutes": int(after.total_seconds() // 60),
-                    "path": f"/referrals/offers/{offer_id}/",
+                    "path": reverse("offer_page", args=[referral.offer_id]),  # type: ignore[attr-defined]
                 }
                 assert referral.accepted_by is not None  # noqa: S101 - accepted referrals have their agent
                 outbox.agent_notices(referral.accepted_by, "contact_reminder", data, now)

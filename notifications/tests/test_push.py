@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.test import Client
 
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import WEEKDAY_MORNING, request_referral, signed_in
 from notifications import vapid
 from notifications.delivery import channel, deliver_due
 from notifications.models import Message, MessageState, PushSubscription
@@ -43,10 +42,7 @@ def subscribe(client: Client, endpoint: str, p256dh: str, auth: str) -> Any:
 
 
 def test_a_new_offer_is_pushed_signed_and_encrypted_to_the_agents_device(service: PushService) -> None:
-    user = User.objects.create_user("ana", password="Tq8#vLm2zR")
-    make_agent("Ana", user=user, languages=["es"], contact="email_app")
-    client = Client()
-    client.force_login(user)
+    _ana, client = signed_in("Ana", languages=["es"], contact="email_app")
     answer = subscribe(client, service.endpoint, service.p256dh, service.auth)
     assert answer.json() == {"ok": True, "message": "App notifications are on for this device."}
     assert f'data-key="{vapid.public_key()}"' in client.get("/profile/").content.decode()
@@ -65,10 +61,7 @@ def test_a_new_offer_is_pushed_signed_and_encrypted_to_the_agents_device(service
 
 
 def test_a_subscription_the_push_service_calls_gone_is_never_used_again(service: PushService) -> None:
-    user = User.objects.create_user("ana", password="Tq8#vLm2zR")
-    make_agent("Ana", user=user, languages=["es"], contact="email_app")
-    client = Client()
-    client.force_login(user)
+    _ana, client = signed_in("Ana", languages=["es"], contact="email_app")
     subscribe(client, service.endpoint, service.p256dh, service.auth)
     service.statuses = [410]
     request_referral(NOW)
@@ -82,10 +75,7 @@ def test_a_subscription_the_push_service_calls_gone_is_never_used_again(service:
 
 
 def test_a_push_service_error_is_retried(service: PushService) -> None:
-    user = User.objects.create_user("ana", password="Tq8#vLm2zR")
-    make_agent("Ana", user=user, languages=["es"], contact="email_app")
-    client = Client()
-    client.force_login(user)
+    _ana, client = signed_in("Ana", languages=["es"], contact="email_app")
     subscribe(client, service.endpoint, service.p256dh, service.auth)
     service.statuses = [503]
     request_referral(NOW)
@@ -108,10 +98,7 @@ def test_a_push_service_error_is_retried(service: PushService) -> None:
 def test_bad_subscriptions_are_refused_by_field_and_nothing_is_stored(
     service: PushService, body: dict[str, Any], field: str, error: str
 ) -> None:
-    user = User.objects.create_user("ana", password="Tq8#vLm2zR")
-    make_agent("Ana", user=user)
-    client = Client()
-    client.force_login(user)
+    _ana, client = signed_in("Ana")
     answer = client.post("/push/subscriptions/", json.dumps(body), content_type="application/json")
     assert answer.status_code == 400 and answer.json()["errors"][field][0].startswith(error)
     garbage = client.post("/push/subscriptions/", "{oops", content_type="application/json")

@@ -8,10 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, signed_in
 from notifications.channels import locmem
 from notifications.delivery import channel, deliver_due
 from notifications.models import Attempt, Message, MessageState
@@ -102,8 +100,7 @@ def test_a_provider_down_for_ten_minutes_loses_nothing_and_sends_nothing_twice(p
 
 
 def test_an_invalid_number_is_dropped_and_the_agent_told_elsewhere_until_fixed(provider: SmsProvider) -> None:
-    user = User.objects.create_user("ana", password="Tq8#vLm2zR")
-    ana = make_agent("Ana", user=user, languages=["es"], contact="email_text_app")
+    ana, client = signed_in("Ana", languages=["es"], contact="email_text_app")
     first = sms_of()
     provider.answers = [Answer(status=400, code=21211)]
     deliver_due(NOW)
@@ -119,8 +116,6 @@ def test_an_invalid_number_is_dropped_and_the_agent_told_elsewhere_until_fixed(p
     # The next offer is not texted; the portal says why on every page.
     request_referral(NOW + timedelta(minutes=20), phone="602-555-0177")
     assert Message.objects.filter(channel="sms").count() == 1
-    client = Client()
-    client.force_login(user)
     page = client.get("/referrals/").content.decode()
     assert "Texts to (602) 555-0100 cannot be delivered" in page and "Check your contact data in Profile." in page
     # Saving the Profile (with the corrected number) brings texts back.

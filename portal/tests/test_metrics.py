@@ -15,20 +15,12 @@ from openpyxl import load_workbook
 
 from agents.models import Agent
 from availability import services as availability
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, signed_in
 from referrals.models import Offer, Outcome, Referral
 from routing import actions
 
 pytestmark = pytest.mark.django_db
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def signed_in(first_name: str, **fields: Any) -> tuple[Agent, Client]:
-    user = User.objects.create_user(first_name.lower(), password="Tq8#vLm2zR")
-    agent = make_agent(first_name, user=user, **fields)
-    client = Client()
-    client.force_login(user)
-    return agent, client
 
 
 def at(minutes: float) -> datetime:

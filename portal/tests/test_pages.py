@@ -17,23 +17,14 @@ from django.test import Client
 from agents.models import Agent
 from availability import services as availability
 from availability.models import OutOfOffice
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import PASSWORD, WEEKDAY_MORNING, request_referral, signed_in
 from referrals.models import ContactAttempt, Offer, Outcome, Referral, Status
 from routing import actions
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "Tq8#vLm2zR"
 OFFICE_HOURS = [{"on": d < 5, "start": "08:00", "end": "17:00"} for d in range(7)]
 CONSUMER = ("Carmen", "Ruiz", "555-0134", "carmen@example.com")
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-def signed_in(first_name: str, **fields: Any) -> tuple[Agent, Client]:
-    user = User.objects.create_user(first_name.lower(), password=PASSWORD)
-    agent = make_agent(first_name, user=user, **fields)
-    client = Client()
-    client.force_login(user)
-    return agent, client
 
 
 def shows_consumer(html: str) -> bool:
