@@ -34,6 +34,28 @@ def _memory_channels(settings: object, tmp_path: object) -> object:
     channel.cache_clear()
 
 
+@pytest.fixture
+def smtp() -> Iterator[object]:
+    """A real SMTP server on loopback; the email channel and Django's mail both use it."""
+    from notifications.delivery import channel
+    from notifications.tests.peers import smtp_server
+
+    memory = "notifications.channels.locmem.MemoryChannel"
+    channels = {"email": "notifications.channels.email.EmailChannel", "sms": memory, "push": memory}
+    channel.cache_clear()
+    with smtp_server() as (inbox, port):
+        try:
+            with override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=port,
+                HOD_CHANNELS=channels,
+            ):
+                yield inbox
+        finally:
+            channel.cache_clear()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Concurrency tests need PostgreSQL; on SQLite they are skipped, except in CI's
     PostgreSQL run, which must never skip them."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from lib.env import ConfigError, env_bool, env_int, env_list, env_str
+from lib.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOD_VAR_DIR", str(BASE_DIR / "var")))
@@ -96,7 +96,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env_str("HOD_TEST_DATABASE_NAME", "") or None}
 if not DATABASES["default"]["TEST"]["NAME"]:
-    del DATABASES["default"]["TEST"]["NAME"]
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, as `make run` has it: the dispatcher's threads in the tests need SQLite's
+        # real locking (WAL, busy timeout), which a shared in-memory database does not have.
+        DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test.sqlite3")
+    else:
+        del DATABASES["default"]["TEST"]["NAME"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Sign-in rate limits and lock-outs live in the cache: a database table, so that every web
@@ -165,6 +170,13 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): the server to hand mail to.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Help On Demand <no-reply@helpondemand.example>")
 
 # --- Help On Demand -------------------------------------------------------------------
@@ -187,6 +199,15 @@ HOD_DISPATCH_BATCH = env_int("HOD_DISPATCH_BATCH", 100, minimum=1)
 # Outbox delivery: attempts before a message is given up, and the first retry delay.
 HOD_DELIVERY_MAX_ATTEMPTS = env_int("HOD_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 HOD_DELIVERY_BACKOFF_SECONDS = env_int("HOD_DELIVERY_BACKOFF_SECONDS", 10, minimum=1)
+# A claimed message is sent again if its sender has not recorded the outcome by then (it died).
+HOD_DELIVERY_LEASE_SECONDS = env_int("HOD_DELIVERY_LEASE_SECONDS", 60, minimum=1)
+# Most messages a second each dispatcher sends on a channel: the provider's rate limit
+# divided by the number of dispatcher processes. A state's safety-net fan-out goes at this pace.
+HOD_SEND_RATES = {
+    "email": env_float("HOD_EMAIL_PER_SECOND", 50, above=0),
+    "sms": env_float("HOD_SMS_PER_SECOND", 10, above=0),
+    "push": env_float("HOD_PUSH_PER_SECOND", 100, above=0),
+}
 # Delivery channels by dotted path (STYLE.md §7). The demo writes messages to files.
 HOD_CHANNELS = {
     "email": env_str("HOD_CHANNEL_EMAIL", "notifications.channels.file.FileChannel"),
@@ -201,12 +222,12 @@ HOD_OUTBOX_DIR = VAR_DIR / "outbox"
 HOD_VAPID_PRIVATE_KEY_FILE = env_str("HOD_VAPID_PRIVATE_KEY_FILE", str(VAR_DIR / "vapid_private.pem"))
 HOD_VAPID_SUBJECT = env_str("HOD_VAPID_SUBJECT", "mailto:FFMProducer-AssisterHelpDesk@cms.hhs.gov")
 HOD_PUSH_ALLOW_HTTP = env_bool("HOD_PUSH_ALLOW_HTTP", False)  # push services use https; tests use loopback
-HOD_PUSH_TIMEOUT_SECONDS = float(env_str("HOD_PUSH_TIMEOUT_SECONDS", "5"))
+HOD_PUSH_TIMEOUT_SECONDS = env_float("HOD_PUSH_TIMEOUT_SECONDS", 5, above=0)
 HOD_SMS_API_URL = env_str("HOD_SMS_API_URL", "https://api.twilio.com")
 HOD_SMS_ACCOUNT_SID = env_str("HOD_SMS_ACCOUNT_SID", "")
 HOD_SMS_AUTH_TOKEN = env_str("HOD_SMS_AUTH_TOKEN", "")
 HOD_SMS_FROM = env_str("HOD_SMS_FROM", "")
-HOD_SMS_TIMEOUT_SECONDS = float(env_str("HOD_SMS_TIMEOUT_SECONDS", "5"))
+HOD_SMS_TIMEOUT_SECONDS = env_float("HOD_SMS_TIMEOUT_SECONDS", 5, above=0)
 
 LOGGING = {
     "version": 1,

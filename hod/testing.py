@@ -110,3 +110,12 @@ def signed_in(first_name: str, **fields: Any) -> tuple[Agent, Client]:
     client = Client()
     client.force_login(user)
     return agent, client
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for a dispatcher started as its own process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"

@@ -6,14 +6,25 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import get_language
 
 from eligibility.services import plan_year_at, served_states
 from geo.zips import Place
 from intake.forms import ConsumerRequestForm
+from notifications import outbox
 from referrals.events import record
 from referrals.models import Referral
 from routing.actions import route
+
+# The languages we write to consumers in: those of the site.
+NOTICE_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def page_language() -> str:
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in NOTICE_LANGUAGES else settings.LANGUAGE_CODE
 
 
 def request_form(data: Mapping[str, Any] | None, now: datetime) -> ConsumerRequestForm:
@@ -46,6 +57,7 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
                 lat=place.lat,
                 lon=place.lon,
                 language=data["language"],
+                notice_language=data["language"] if data["language"] in NOTICE_LANGUAGES else page_language(),
                 consent_at=now,
                 plan_year=plan_year_at(now),
                 created_at=now,
@@ -53,6 +65,9 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
             )
             record("received", at=now, actor="consumer", referral=referral, language=referral.language)
             route(referral, now, rank=1)
+            outbox.consumer_notice(
+                referral, "consumer_received", {"location": referral.location_label, "language": referral.language}, now
+            )
     except IntegrityError:
         if idempotency_key:
             existing = Referral.objects.filter(idempotency_key=idempotency_key).first()

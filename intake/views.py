@@ -21,4 +21,6 @@ def get_contacted(request: HttpRequest) -> HttpResponse:
 def received(request: HttpRequest, public_id: str) -> HttpResponse:
     # Shows only the location: the id in the address is not proof of who is looking.
     referral = get_object_or_404(Referral, public_id=public_id)
-    return render(request, "intake/received.html", {"location": referral.location_label})
+    return render(
+        request, "intake/received.html", {"location": referral.location_label, "reference": referral.reference}
+    )

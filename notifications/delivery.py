@@ -3,6 +3,10 @@
 A claim moves the message's due time forward by a lease before sending. If the process
 dies between sending and recording, the lease runs out and the message is sent again:
 at most one duplicate, never a loss.
+
+Each channel is delivered by its own loop (routing.dispatcher), so a slow text provider
+never holds up an email, and no provider holds up the expiry of offers. Urgent messages go
+before bulk ones, and a `Pacer` keeps each loop within its provider's rate.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -25,7 +30,43 @@ from notifications.rendering import SECRET_KEYS, render
 from referrals.models import Outcome
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.HOD_DELIVERY_LEASE_SECONDS)
+
+
+class Pacer:
+    """At most `rate` sends a second, in bursts of at most one second's worth (a token
+    bucket). `clock` and `sleep` are injectable so tests control time."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self.tokens = 1.0
+        self.updated = clock()
+
+    @property
+    def burst(self) -> int:
+        """How many messages one claim should take: about a second's worth."""
+        return max(1, int(self.rate))
+
+    def wait(self) -> None:
+        now = self.clock()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1.0:
+            self.sleep((1.0 - self.tokens) / self.rate)
+            self.updated = self.clock()
+            self.tokens = 1.0
+        self.tokens -= 1.0
 
 
 @cache
@@ -40,9 +81,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base, 3600) * random.uniform(0.5, 1.0))  # noqa: S311 - not for security
 
 
-def _claim(now: datetime, limit: int) -> list[Message]:
+def _claim(now: datetime, limit: int, channels: Collection[str] | None) -> list[Message]:
     with transaction.atomic():
-        due = Message.objects.filter(state=MessageState.QUEUED, due_at__lte=now).order_by("due_at")
+        due = Message.objects.filter(state=MessageState.QUEUED, due_at__lte=now).order_by("priority", "due_at", "pk")
+        if channels is not None:
+            due = due.filter(channel__in=channels)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         batch = list(due.select_related("offer", "agent")[:limit])
@@ -50,7 +93,7 @@ def _claim(now: datetime, limit: int) -> list[Message]:
         # A notice about an offer that is already over is not sent.
         Message.objects.filter(pk__in=over).update(state=MessageState.CANCELLED)
         batch = [m for m in batch if m.pk not in over]
-        Message.objects.filter(pk__in=[m.pk for m in batch]).update(due_at=now + LEASE, attempts=F("attempts") + 1)
+        Message.objects.filter(pk__in=[m.pk for m in batch]).update(due_at=now + lease(), attempts=F("attempts") + 1)
     return batch
 
 
@@ -74,10 +117,32 @@ def _record(message: Message, now: datetime, error: DeliveryError | None, durati
     Message.objects.filter(pk=message.pk).update(due_at=now + backoff(attempts), last_error=str(error)[:500])
 
 
-def deliver_due(now: datetime, *, limit: int | None = None) -> int:
-    """Dispatcher unit: send up to `limit` due messages. Returns how many were tried."""
-    batch = _claim(now, limit or settings.HOD_DISPATCH_BATCH)
+def _still_wanted(message: Message) -> bool:
+    """A notice about an offer is dropped when it was cancelled after the claim: the
+    referral was taken while this batch was being sent (safety net) or the offer ended."""
+    if message.offer_id is None:
+        return True
+    return Message.objects.filter(pk=message.pk, state=MessageState.QUEUED).exists()
+
+
+def deliver_due(
+    now: datetime,
+    *,
+    limit: int | None = None,
+    channels: Collection[str] | None = None,
+    pacer: Pacer | None = None,
+) -> int:
+    """Dispatcher unit: send up to `limit` due messages (of `channels`, all by default),
+    urgent ones first, at the pacer's rate. Returns how many were claimed."""
+    limit = limit or settings.HOD_DISPATCH_BATCH
+    if pacer is not None:
+        limit = min(limit, pacer.burst)
+    batch = _claim(now, limit, channels)
     for message in batch:
+        if pacer is not None:
+            pacer.wait()
+        if not _still_wanted(message):
+            continue
         started = time.monotonic()
         error: DeliveryError | None = None
         try:

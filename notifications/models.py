@@ -18,6 +18,11 @@ class MessageState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class Priority(models.IntegerChoices):
+    URGENT = 0, _("Urgent")  # a direct offer, a consumer's update, an account message
+    BULK = 1, _("Bulk")  # a safety-net notice to a whole state
+
+
 class Message(models.Model):
     """The outbox: one message to one address on one channel, written in the same
     transaction as the state change that causes it, delivered later by the dispatcher."""
@@ -29,8 +34,15 @@ class Message(models.Model):
     data = models.JSONField(default=dict)
     agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     offer = models.ForeignKey("referrals.Offer", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The referral a notice is about (offers, safety net, the consumer's updates): what an
+    # acceptance cancels by, in one indexed statement, however many notices a state got.
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.QUEUED)
     due_at = models.DateTimeField()
+    # Bulk messages (a fan-out to a state) never hold up an urgent one on the same channel.
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.URGENT)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
@@ -38,8 +50,10 @@ class Message(models.Model):
 
     class Meta:
         indexes = [
-            # Used by notifications.delivery.deliver_due: the dispatcher's delivery loop.
-            models.Index(fields=["due_at"], name="message_due", condition=Q(state="queued")),
+            # Used by notifications.delivery.deliver_due: each channel's delivery loop.
+            models.Index(fields=["channel", "priority", "due_at"], name="message_due", condition=Q(state="queued")),
+            # Used by notifications.outbox.cancel_for_referral.
+            models.Index(fields=["referral"], name="message_queued_referral", condition=Q(state="queued")),
         ]
 
     def __str__(self) -> str:

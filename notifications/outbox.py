@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection
 
 from agents.models import Agent
+from notifications import wake
 from notifications.models import Channel, Message, MessageState
 from referrals.models import Offer, Referral
 
@@ -35,9 +36,22 @@ def enqueue(
 ) -> Message:
     """One message about an account (invitation, confirmation, reminder), sent by the
     dispatcher like every other. A `secret_path` in `data` is dropped once it is sent."""
+    wake.announce()
     return Message.objects.create(
         channel=channel, to=to, template=template, data=data, agent=agent, language=language,
         due_at=now, created_at=now,
+    )  # fmt: skip
+
+
+def consumer_notice(referral: Referral, template: str, data: dict[str, Any], now: datetime) -> Message:
+    """A message to the consumer about their own request (R-NOTIFY-4): by email when they
+    gave one, else by text, in their language. It names nobody but the agent, never the
+    consumer: a mistyped address must not leak who asked for help."""
+    channel, to = (Channel.EMAIL, referral.email) if referral.email else (Channel.SMS, referral.phone)
+    wake.announce()
+    return Message.objects.create(
+        channel=channel, to=to, template=template, data={"reference": referral.reference, **data},
+        language=referral.notice_language, referral=referral, due_at=now, created_at=now,
     )  # fmt: skip
 
 
@@ -58,6 +72,7 @@ def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: dateti
         for channel in agent.channels
         if _address(agent, channel)
     ]
+    wake.announce()
     return Message.objects.bulk_create(messages)
 
 
@@ -80,12 +95,14 @@ def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime)
             data=data,
             agent=agent,
             offer=offer,
+            referral=referral,
             due_at=now,
             created_at=now,
         )
         for channel in agent.channels
         if _address(agent, channel)
     ]
+    wake.announce()
     return Message.objects.bulk_create(messages)
 
 
@@ -100,10 +117,12 @@ WHERE c.plan_year = %(plan_year)s AND c.state = %(state)s AND (c.valid_until IS 
 """
 SAFETY_NET_MESSAGES_SQL = """
 INSERT INTO notifications_message
-    (channel, "to", template, language, data, agent_id, offer_id, state, due_at, attempts, last_error, created_at)
-SELECT 'email', a.email, 'safety_net', 'en', {data}, o.agent_id, o.id, 'queued', %(now)s, 0, '', %(now)s
+    (channel, "to", template, language, data, agent_id, offer_id, referral_id, state, due_at, priority, attempts,
+     last_error, created_at)
+SELECT 'email', a.email, 'safety_net', a.ui_language, {data}, o.agent_id, o.id, o.referral_id, 'queued', %(now)s, 1,
+       0, '', %(now)s
 FROM referrals_offer o JOIN agents_agent a ON a.id = o.agent_id
-WHERE o.referral_id = %(referral)s AND o.kind = 'safety_net'
+WHERE o.referral_id = %(referral)s AND o.kind = 'safety_net' AND a.failed_channels NOT LIKE '%%email%%'
 """
 
 
@@ -123,12 +142,18 @@ def safety_net_fan_out(referral: Referral, plan_year: int, now: datetime) -> int
     with connection.cursor() as cursor:
         cursor.execute(SAFETY_NET_OFFERS_SQL, params)
         cursor.execute(SAFETY_NET_MESSAGES_SQL.format(data=data), params)
-        return cursor.rowcount
+        recipients = cursor.rowcount
+    wake.announce()
+    return recipients
 
 
 def cancel_for_referral(referral: Referral, keep_offer_id: int | None = None) -> int:
-    """Stop sending notices about a referral that is no longer open to these agents."""
-    queued = Message.objects.filter(offer__referral=referral, state=MessageState.QUEUED)
+    """Stop sending notices about a referral that is no longer open to these agents (the
+    consumer's own updates are kept). One statement on an index of queued messages by
+    referral, whatever the planner believes about a table that just grew by a state's
+    fan-out; `state` is tested on the updated rows themselves, so a notice a delivery loop
+    has just recorded as sent stays sent."""
+    queued = Message.objects.filter(referral=referral, state=MessageState.QUEUED, offer__isnull=False)
     if keep_offer_id is not None:
         queued = queued.exclude(offer_id=keep_offer_id)
     return queued.update(state=MessageState.CANCELLED)

@@ -25,6 +25,10 @@ SUBJECTS = {
     "destination_failed": lambda: _("Help On Demand cannot reach you on one of your channels"),
     "paused": lambda: _("Your Help On Demand referrals are paused"),
     "contact_reminder": lambda: _("Reminder: contact the consumer you accepted"),
+    # To consumers, about their own request (R-NOTIFY-4).
+    "consumer_received": lambda: _("HealthCare.gov: we received your request for help"),
+    "consumer_accepted": lambda: _("HealthCare.gov: an agent accepted your request for help"),
+    "consumer_unserved": lambda: _("HealthCare.gov: about your request for help"),
 }
 # Paths that open an account must not outlive the message: delivery drops them once sent.
 SECRET_KEYS = ("secret_path",)
@@ -47,7 +51,9 @@ def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
             expires = datetime.fromisoformat(str(data["expires_at"])).astimezone(ZoneInfo(time_zone))
             data["expires"] = date_format(expires, "TIME_FORMAT") + expires.strftime(" %Z")
         if data.get("language"):
-            data["language_name"] = language_name(str(data["language"]))
+            name = language_name(str(data["language"]))
+            # Spanish writes language names in lower case inside a sentence ("que hable español").
+            data["language_name"] = name.lower() if message.language == "es" else name
         body = render_to_string(f"notifications/{message.template}.txt", data).strip()
         subject = str(SUBJECTS[message.template]())
     if message.channel != "email" and message.template != "test_text":

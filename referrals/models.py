@@ -54,6 +54,9 @@ class Referral(models.Model):
     lat = models.FloatField()
     lon = models.FloatField()
     language = models.CharField(max_length=8)
+    # The language of the messages the consumer gets from us (R-NOTIFY-4): the one they asked
+    # for when we write it, else the one of the page they used.
+    notice_language = models.CharField(max_length=8, default="en")
     consent_at = models.DateTimeField()
     plan_year = models.PositiveSmallIntegerField()
 
@@ -81,6 +84,11 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral {self.pk} ({self.location_label})"
+
+    @property
+    def reference(self) -> str:
+        """What the consumer can quote to the Marketplace: the start of the public id."""
+        return self.public_id.hex[:8].upper()
 
     @property
     def location_label(self) -> str:

@@ -20,6 +20,7 @@ from agents.models import Agent
 from availability import services as availability
 from eligibility.models import Coverage
 from eligibility.services import plan_year_at
+from lib.phones import display_phone
 from notifications import outbox
 from referrals.events import SYSTEM, actor_for_agent, record
 from referrals.models import OPEN_STATUSES, Offer, OfferKind, Outcome, Referral, Status
@@ -126,6 +127,16 @@ def _finish_accept(referral: Referral, offer: Offer, agent: Agent, now: datetime
     others = Offer.objects.filter(referral=referral, outcome=Outcome.PENDING).exclude(pk=offer.pk)
     others.update(outcome=Outcome.TAKEN, decided_at=now)
     outbox.cancel_for_referral(referral, keep_offer_id=offer.pk)
+    outbox.consumer_notice(
+        referral,
+        "consumer_accepted",
+        {
+            "agent_name": f"{agent.first_name} {agent.last_name}",
+            "agent_phone": display_phone(agent.phone),
+            "agent_email": agent.email,
+        },
+        now,
+    )
     record("accepted", at=now, actor=actor_for_agent(agent.pk), referral=referral, offer=offer, agent_id=agent.pk)
 
 
@@ -263,6 +274,7 @@ def close_stale_safety_net(now: datetime, *, limit: int | None = None) -> int:
                 outcome=Outcome.WITHDRAWN, decided_at=now
             )
             outbox.cancel_for_referral(referral)
+            outbox.consumer_notice(referral, "consumer_unserved", {}, now)
             record("unserved", at=now, referral=referral, hours=settings.HOD_SAFETY_NET_HOURS)
             closed += 1
     return closed

@@ -1,4 +1,11 @@
-"""The dispatcher: a thin loop over units of work that each say whether more is waiting.
+"""The dispatcher: loops over units of work that each say whether more is waiting.
+
+One loop expires due offers and routes on, closes stale safety-net referrals and sends
+contact reminders; each channel (email, text, app) has a delivery loop of its own, paced
+to its provider's rate, so a slow provider delays neither the offers' 15 minutes nor the
+other channels (R-NOTIFY-3). Delivery loops wake the moment a message is committed
+(notifications.wake: LISTEN/NOTIFY on PostgreSQL, an in-process bell on SQLite) and
+otherwise poll.
 
 Several dispatchers may run at once (on PostgreSQL): every unit claims its rows with
 SKIP LOCKED, and a claim that was never committed is simply claimed again.
@@ -10,12 +17,14 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from notifications.delivery import deliver_due
+from notifications import wake
+from notifications.delivery import Pacer, deliver_due
 from referrals.services import send_contact_reminders
 from routing.actions import EXPIRY_BATCH, close_stale_safety_net, expire_due_offers
 
@@ -30,32 +39,67 @@ class Dispatcher:
         # Referrals that failed recently, and when they may be tried again.
         self.quarantine: dict[int, datetime] = {}
 
-    def run_once(self) -> bool:
-        """Do one round of every unit; True when any unit filled its batch."""
+    def route_once(self) -> bool:
+        """Expire, close and remind once; True when any of them filled its batch."""
         now = self.clock()
         self.quarantine = {rid: until for rid, until in self.quarantine.items() if until > now}
         failed: list[int] = []
         expired = expire_due_offers(now, limit=self.batch, skip=frozenset(self.quarantine), failed=failed)
         for referral_id in failed:
             self.quarantine[referral_id] = now + BACKOFF
-        delivered = deliver_due(self.clock(), limit=self.batch)
         closed = close_stale_safety_net(self.clock(), limit=self.batch)
         reminded = send_contact_reminders(self.clock(), limit=self.batch)
-        return expired + len(failed) >= min(self.batch, EXPIRY_BATCH) or max(delivered, closed, reminded) >= self.batch
+        return expired + len(failed) >= min(self.batch, EXPIRY_BATCH) or max(closed, reminded) >= self.batch
+
+    def deliver_once(self, channel: str, pacer: Pacer) -> bool:
+        """Send one claim's worth of one channel's due messages; True when it was full."""
+        return deliver_due(self.clock(), channels=[channel], pacer=pacer) >= min(self.batch, pacer.burst)
+
+    def run_once(self) -> bool:
+        """Every unit once, in this thread, unpaced (tests and one-off runs)."""
+        routed = self.route_once()
+        return deliver_due(self.clock(), limit=self.batch) >= self.batch or routed
 
     def loop(self, stop: threading.Event) -> None:
+        """Run every loop in its own thread until `stop` is set."""
         logger.info("dispatcher started")
-        while not stop.is_set():
-            close_old_connections()
-            try:
-                more = self.run_once()
-            except Exception:
-                # Never crash-loop: log, wait, try again. Rows are safe in the database.
-                logger.exception("dispatcher round failed")
-                more = False
-            if not more:
-                stop.wait(settings.HOD_DISPATCH_POLL_SECONDS or 0.05)
+        threads = [threading.Thread(target=self._repeat, args=(self.route_once, stop, None), name="dispatch-routing")]
+        for channel in settings.HOD_CHANNELS:
+            work = partial(self.deliver_once, channel, Pacer(settings.HOD_SEND_RATES[channel]))
+            bell = wake.bell.subscribe()
+            threads.append(threading.Thread(target=self._repeat, args=(work, stop, bell), name=f"dispatch-{channel}"))
+        if connection.vendor == "postgresql":
+            threads.append(threading.Thread(target=wake.Listener(stop).run, name="dispatch-listener"))
+        for thread in threads:
+            thread.start()
+        stop.wait()
+        wake.bell.ring()  # let the delivery loops see `stop` now
+        for thread in threads:
+            thread.join()
         logger.info("dispatcher stopped")
+
+    def _repeat(self, work: Callable[[], bool], stop: threading.Event, bell: threading.Event | None) -> None:
+        poll = settings.HOD_DISPATCH_POLL_SECONDS or 0.05
+        try:
+            while not stop.is_set():
+                close_old_connections()
+                try:
+                    more = work()
+                except Exception:
+                    # Never crash-loop: log, wait, try again. Rows are safe in the database.
+                    logger.exception("dispatcher round failed")
+                    more = False
+                if more:
+                    continue
+                if bell is None:
+                    stop.wait(poll)
+                else:
+                    bell.wait(poll)
+                    bell.clear()
+        finally:
+            if bell is not None:
+                wake.bell.unsubscribe(bell)
+            connection.close()
 
 
 def start_in_thread() -> tuple[threading.Thread, threading.Event]:

@@ -6,20 +6,16 @@ read from the mail it received, exactly as an agent would.
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.contrib.auth.models import User
 from django.core import mail
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from agents.models import Agent, Invitation
@@ -27,47 +23,14 @@ from agents.onboarding import send_invitation
 from eligibility.importers import IMPORTERS, run_import
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
 from notifications.channels import locmem
-from notifications.delivery import channel, deliver_due
+from notifications.delivery import deliver_due
 from notifications.models import Message
+from notifications.tests.peers import Inbox
 from referrals.models import Offer, Outcome
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PASSWORD = "Tq8#vLm2zR"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[Inbox]:
-    """A real SMTP server on loopback; the email channel and Django's mail both use it."""
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    memory = "notifications.channels.locmem.MemoryChannel"
-    channels = {"email": "notifications.channels.email.EmailChannel", "sms": memory, "push": memory}
-    channel.cache_clear()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            HOD_CHANNELS=channels,
-        ):
-            yield inbox
-    finally:
-        channel.cache_clear()
-        controller.stop()
 
 
 def import_samples() -> None:

@@ -134,5 +134,9 @@ def test_the_page_submits_through_the_same_intake_and_reports_errors_in_place(cl
     assert good.status_code == 302
     received = client.get(good["Location"]).content.decode()
     assert "Phoenix, Maricopa, AZ" in received
-    assert "Carmen" not in received
+    assert f"Your reference is {Referral.objects.get().reference}." in received
+    assert not any(piece in received for piece in ("Carmen", "Ruiz", "555-0134", "carmen@"))
     assert Offer.objects.get().agent.first_name == "Ana"
+    # The page in Spanish chose the language of the consumer's messages too.
+    client.post("/", {**consumer(language="vi"), "consent": "on"}, headers={"Accept-Language": "es"})
+    assert Referral.objects.get(language="vi").notice_language == "es"

@@ -1,15 +1,60 @@
-"""Protocol peers on loopback for the channels' tests: a stand-in for a Twilio-compatible SMS
-provider that answers as it is told (2xx, 4xx with an error code, 5xx, slowly, or not at all)."""
+"""Protocol peers on loopback for the channels' tests: a real SMTP server (aiosmtpd), a
+stand-in for a Twilio-compatible SMS provider that answers as it is told (2xx, 4xx with an
+error code, 5xx, slowly, or not at all), and a Web Push service."""
 
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import json
+import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs
+
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    """What the loopback SMTP server received. `refuse` lists recipients it answers 550."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+        self.arrived_at: list[float] = []  # time.perf_counter() of each message (benchmarks)
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd API
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.arrived_at.append(time.perf_counter())
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 @dataclass
@@ -17,6 +62,8 @@ class Answer:
     status: int = 201
     code: int | None = None
     delay: float = 0.0
+    # Called once the request is recorded, before the answer goes out (e.g. to kill the sender).
+    then: Callable[[], object] | None = None
 
 
 @dataclass
@@ -46,9 +93,12 @@ class SmsProvider:
                 user = base64.b64decode(self.headers.get("Authorization", "Basic ")[6:]).decode()
                 answer = provider.answers.pop(0) if provider.answers else Answer()
                 record = {"path": self.path, "auth": user, **form, "answered": str(answer.status)}
+                record["at"] = repr(time.perf_counter())  # for benchmarks
                 provider.requests.append(record)
+                if answer.then is not None:
+                    answer.then()
                 time.sleep(answer.delay)  # the provider being slow, not the test waiting on a clock
-                body = (
+                body: dict[str, object] = (
                     {"sid": "SM1", "status": "queued"}
                     if answer.status < 300
                     else {"code": answer.code, "status": answer.status}

@@ -27,10 +27,11 @@ def new_referral(**overrides):
 def test_an_offer_reaches_every_channel_of_the_preferred_method():
     ana = make_agent("Ana", languages=["es"], contact="email_text")
     new_referral()
-    assert deliver_due(NOW) == 2
+    assert deliver_due(NOW) == 3
     sent = {(m.channel, m.to) for m in locmem.outbox}
-    assert sent == {("email", ana.email), ("sms", ana.phone)}
-    email = next(m for m in locmem.outbox if m.channel == "email")
+    # Ana on both her channels, and Carmen's acknowledgement (R-NOTIFY-4).
+    assert sent == {("email", ana.email), ("sms", ana.phone), ("email", "carmen@example.com")}
+    email = next(m for m in locmem.outbox if m.to == ana.email)
     assert "Phoenix, Maricopa, AZ" in email.body
     assert "10:15 AM MST" in email.body
 
@@ -39,7 +40,7 @@ def test_an_offer_notice_is_in_the_agents_own_language():
     make_agent("Ana", languages=["es"], contact="email_only", ui_language="es")
     new_referral()
     deliver_due(NOW)
-    [email] = locmem.outbox
+    [email] = [m for m in locmem.outbox if m.to != "carmen@example.com"]
     assert email.subject == "Nueva referencia de Help On Demand"
     assert "Un consumidor en Phoenix, Maricopa, AZ pidió ayuda" in email.body
 
@@ -59,8 +60,8 @@ def test_a_transient_failure_is_retried_with_backoff_and_recorded():
     make_agent("Ana", languages=["es"], contact="email_only")
     new_referral()
     locmem.fail_next.append(DeliveryError("SMTP 451 try later"))
-    assert deliver_due(NOW) == 1
-    message = Message.objects.get()
+    assert deliver_due(NOW) == 2  # Ana's notice (fails), then Carmen's acknowledgement
+    message = Message.objects.get(agent__isnull=False)
     assert message.state == MessageState.QUEUED
     assert message.attempts == 1
     assert NOW + timedelta(seconds=5) <= message.due_at <= NOW + timedelta(seconds=10)
@@ -76,7 +77,7 @@ def test_a_permanent_failure_is_not_retried():
     new_referral()
     locmem.fail_next.append(DeliveryError("550 no such user", permanent=True))
     deliver_due(NOW)
-    message = Message.objects.get()
+    message = Message.objects.get(agent__isnull=False)
     assert message.state == MessageState.FAILED
     assert "550" in message.last_error
 
@@ -85,10 +86,10 @@ def test_a_permanent_failure_is_not_retried():
 def test_a_message_gives_up_after_the_last_attempt():
     make_agent("Ana", languages=["es"], contact="email_only")
     new_referral()
-    locmem.fail_next.extend([DeliveryError("down"), DeliveryError("down")])
+    locmem.fail_next.extend([DeliveryError("down")] * 4)  # Ana's notice and Carmen's, twice
     deliver_due(NOW)
     deliver_due(NOW + timedelta(minutes=1))
-    assert Message.objects.get().state == MessageState.FAILED
+    assert Message.objects.get(agent__isnull=False).state == MessageState.FAILED
 
 
 def test_a_failing_channel_never_delays_the_offer_window():
@@ -109,4 +110,6 @@ def test_a_notice_about_an_offer_that_is_over_is_not_sent():
     deliver_due(NOW)
     assert Message.objects.get(offer=offer).state == MessageState.CANCELLED
     # What Ana does receive is the safety-net email: nobody else could take the consumer.
-    assert [m.subject for m in locmem.outbox] == ["A consumer needs help: first to accept receives the referral"]
+    assert [m.subject for m in locmem.outbox if m.to == ana.email] == [
+        "A consumer needs help: first to accept receives the referral"
+    ]

@@ -48,7 +48,7 @@ def test_a_new_offer_is_pushed_signed_and_encrypted_to_the_agents_device(service
     assert f'data-key="{vapid.public_key()}"' in client.get("/profile/").content.decode()
 
     referral = request_referral(NOW)
-    assert deliver_due(NOW) == 2  # the email, and the push
+    assert deliver_due(NOW) == 3  # the email, the push, and Carmen's acknowledgement
     [push] = service.received
     assert push["vapid"] == "ok" and push["ttl"] == "900"
     offer_id = referral.offers.get().pk

@@ -44,7 +44,7 @@ def sms_of(referral_phone: str = "602-555-0134", at: datetime = NOW) -> Message:
 def test_an_offer_is_texted_through_the_providers_api(provider: SmsProvider) -> None:
     ana = make_agent("Ana", languages=["es"], contact="email_text")
     message = sms_of()
-    assert deliver_due(NOW) == 2
+    assert deliver_due(NOW) == 3  # Ana's email and text, Carmen's acknowledgement by email
     [sent] = provider.requests
     assert sent["path"] == "/2010-04-01/Accounts/AC123/Messages.json" and sent["auth"] == "AC123:secret"
     assert (sent["To"], sent["From"]) == (ana.phone, "+16025550000")

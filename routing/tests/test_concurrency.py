@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent
 from intake.services import request_form, submit
 from referrals.models import Offer, Outcome, Referral, Status
 from routing import actions
@@ -120,13 +120,9 @@ def test_accept_and_expiry_at_the_same_instant_have_one_consistent_outcome():
 
 
 def _dispatcher(tmp_path, batch: int) -> subprocess.Popen[bytes]:
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "HOD_PLAN_YEAR": "2027",
         "HOD_DISPATCH_BATCH": str(batch),
         "HOD_DISPATCH_POLL_SECONDS": "0",
@@ -194,3 +190,46 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_two_more_finish_the_wor
         else:
             assert referral.status == Status.SAFETY_NET and not pending
         assert sorted(o.rank for o in direct) == list(range(1, len(direct) + 1))
+
+
+def test_a_safety_net_notice_sent_while_the_referral_is_taken_stays_recorded_as_sent():
+    """The delivery loop records a notice as sent while an acceptance cancels the rest: the
+    acceptance waits for that row and must then leave it sent, not call it cancelled."""
+    from notifications.models import Message, MessageState
+
+    weekly = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    ana = make_agent("Ana", languages=["es"], contact="email_only", weekly=weekly)
+    emma = make_agent("Emma", languages=["es"], contact="email_only", weekly=weekly)
+    referral = new_referral()
+    assert referral.status == Status.SAFETY_NET
+    notice = Message.objects.get(offer__agent=ana)
+    recorder_holds_the_row, recorded = threading.Event(), threading.Event()
+
+    def delivery_loop() -> None:
+        try:
+            with transaction.atomic():
+                Message.objects.filter(pk=notice.pk).update(state=MessageState.SENT)
+                recorder_holds_the_row.set()
+                recorded.wait(10)
+        finally:
+            connection.close()
+
+    recorder = threading.Thread(target=delivery_loop)
+    recorder.start()
+    assert recorder_holds_the_row.wait(10)
+    emma_offer = Offer.objects.get(referral=referral, agent=emma)
+    acceptance = threading.Thread(target=lambda: (actions.accept(emma_offer.pk, emma, NOW), connection.close()))
+    acceptance.start()
+    # Let the acceptance reach the locked row and wait on it, then let the recorder commit.
+    assert _wait_until(lambda: _waiting_on_a_lock(), 10)
+    recorded.set()
+    recorder.join(10)
+    acceptance.join(10)
+    assert Offer.objects.get(pk=emma_offer.pk).outcome == Outcome.ACCEPTED
+    assert Message.objects.get(pk=notice.pk).state == MessageState.SENT
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        return bool(cursor.fetchone()[0])

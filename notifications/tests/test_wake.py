@@ -1,0 +1,99 @@
+"""In the embedded service (one process, SQLite) the dispatcher's delivery loops wake the
+moment a message is committed, without waiting for their next poll."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from notifications import outbox
+from notifications.channels import locmem
+from notifications.delivery import channel
+from notifications.tests.peers import Answer, SmsProvider
+from referrals.models import Offer
+from routing.dispatcher import Dispatcher
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+NOW = WEEKDAY_MORNING
+
+
+def wait_for(predicate: Any, seconds: float) -> bool:
+    """Wait for the dispatcher's threads: they run on the real clock, not the test's."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not predicate():
+        time.sleep(0.01)
+    return bool(predicate())
+
+
+def test_a_new_offer_wakes_the_delivery_loops_at_once(settings: Any) -> None:
+    settings.HOD_DISPATCH_POLL_SECONDS = 3600  # only the bell can bring them now
+    ana = make_agent("Ana", languages=["es"], contact="email_text")
+    stop = threading.Event()
+    dispatcher = threading.Thread(target=Dispatcher(clock=lambda: NOW + timedelta(seconds=1)).loop, args=(stop,))
+    dispatcher.start()
+    try:
+        assert wait_for(lambda: threading.active_count() >= 5, 10)  # routing, email, text, app loops
+        time.sleep(0.2)  # let every loop finish its first (empty) round and go idle
+        committed = time.monotonic()
+        request_referral(NOW)
+        assert wait_for(lambda: len(locmem.outbox) == 3, 10)
+        assert time.monotonic() - committed < 2
+        sent = {(m.channel, m.to) for m in locmem.outbox}
+        assert sent == {("email", ana.email), ("sms", ana.phone), ("email", "carmen@example.com")}
+    finally:
+        stop.set()
+        dispatcher.join(10)
+    assert not dispatcher.is_alive(), "the dispatcher did not stop"
+
+
+def test_nothing_is_sent_before_its_transaction_commits(settings: Any) -> None:
+    settings.HOD_DISPATCH_POLL_SECONDS = 3600
+    stop = threading.Event()
+    dispatcher = threading.Thread(target=Dispatcher(clock=lambda: NOW + timedelta(seconds=1)).loop, args=(stop,))
+    dispatcher.start()
+    try:
+        time.sleep(0.2)
+        with transaction.atomic():
+            outbox.enqueue("email", "ana@agents.example", "test_text", {}, NOW)
+            time.sleep(0.3)  # a slow transaction: the loops must not be woken before it ends
+            assert locmem.outbox == []
+        assert wait_for(lambda: len(locmem.outbox) == 1, 10)
+    finally:
+        stop.set()
+        dispatcher.join(10)
+
+
+def test_a_hanging_text_provider_holds_up_neither_the_offers_nor_the_email(settings: Any) -> None:
+    provider = SmsProvider()
+    release = threading.Event()
+    provider.answers.append(Answer(then=lambda: release.wait(30)))  # the first text hangs
+    provider.start()
+    settings.HOD_CHANNELS = {**settings.HOD_CHANNELS, "sms": "notifications.channels.sms.SmsChannel"}
+    settings.HOD_SMS_API_URL, settings.HOD_SMS_ACCOUNT_SID = provider.url, "AC123"
+    settings.HOD_SMS_AUTH_TOKEN, settings.HOD_SMS_FROM, settings.HOD_SMS_TIMEOUT_SECONDS = "t", "+16025550000", 30
+    channel.cache_clear()
+    make_agent("Ana", languages=["es"], contact="email_text")
+    diego = make_agent("Diego", zip_code="85701", languages=["es"], contact="email_only")
+    referral = request_referral(NOW)
+    stop = threading.Event()
+    # The dispatcher wakes 15 minutes later: Ana's text goes out (and hangs), her offer is due.
+    dispatcher = threading.Thread(target=Dispatcher(clock=lambda: NOW + timedelta(minutes=15)).loop, args=(stop,))
+    dispatcher.start()
+    try:
+        assert wait_for(lambda: provider.requests, 10)
+        assert wait_for(lambda: diego.email in [m.to for m in locmem.outbox], 10)
+        assert Offer.objects.get(referral=referral, outcome="pending").agent == diego
+        assert not release.is_set() and len(provider.requests) == 1  # still hanging
+    finally:
+        release.set()
+        stop.set()
+        dispatcher.join(30)
+        provider.stop()
+        channel.cache_clear()
+    assert not dispatcher.is_alive()
