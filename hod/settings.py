@@ -21,7 +21,7 @@ if not SECRET_KEY:
     # Embedded default: a key that is stable for this checkout but never shared.
     SECRET_KEY = "insecure-local-key-" + str(BASE_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}")  # links in messages
 
 INSTALLED_APPS = [
     "django.contrib.admin",
