@@ -7,6 +7,8 @@ stop the process at start-up, not surface as odd behaviour hours later.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 
 class ConfigError(ValueError):
@@ -30,29 +32,30 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r}: expected true or false")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+N = TypeVar("N", int, float)
+
+
+def _number(name: str, default: N, parse: Callable[[str], N], expected: str) -> N:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+        raise ConfigError(f"{name}={raw!r}: expected {expected}") from None
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _number(name, default, int, "a whole number")
     if minimum is not None and value < minimum:
-        raise ConfigError(f"{name}={raw!r}: must be at least {minimum}")
+        raise ConfigError(f"{name}={value!r}: must be at least {minimum}")
     return value
 
 
 def env_float(name: str, default: float, *, above: float | None = None) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a number") from None
+    value = _number(name, default, float, "a number")
     if above is not None and not value > above:
-        raise ConfigError(f"{name}={raw!r}: must be more than {above:g}")
+        raise ConfigError(f"{name}={value!r}: must be more than {above:g}")
     return value
 
 
