@@ -138,7 +138,15 @@ def deliver_due(
     if pacer is not None:
         limit = min(limit, pacer.burst)
     batch = _claim(now, limit, channels)
-    for message in batch:
+    clock = pacer.clock if pacer is not None else time.monotonic
+    claimed_at = clock()
+    for index, message in enumerate(batch):
+        if clock() - claimed_at > lease().total_seconds() / 2:
+            # A slow provider: give back what is left well before the lease runs out, so
+            # another dispatcher can never claim a message this one is still about to send.
+            rest = [m.pk for m in batch[index:]]
+            Message.objects.filter(pk__in=rest).update(due_at=now, attempts=F("attempts") - 1)
+            break
         if pacer is not None:
             pacer.wait()
         if not _still_wanted(message):

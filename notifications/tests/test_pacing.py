@@ -124,3 +124,21 @@ def test_an_agent_whose_email_failed_is_left_out_of_the_fan_out():
     referral = intake(now=NIGHT)
     assert referral.offers.count() == 2  # both may still take it from the portal
     assert [m.to for m in Message.objects.filter(offer__referral=referral)] == [emma.email]
+
+
+def test_a_slow_provider_gives_back_the_rest_of_its_claim_before_the_lease_runs_out(settings):
+    settings.HOD_DELIVERY_LEASE_SECONDS = 2
+    safety_net(10)
+    time = FakeTime()
+
+    def slow_sleep(seconds: float) -> None:
+        time.sleep(seconds + 0.3)  # each send takes 0.4 s at a rate of 10/s
+
+    pacer = Pacer(10, clock=time.clock, sleep=slow_sleep)
+    at = NIGHT + timedelta(seconds=1)
+    assert deliver_due(at, pacer=pacer) == 10
+    sent = len(locmem.outbox)
+    assert 2 <= sent <= 4  # within the first half of the two-second lease
+    rest = Message.objects.filter(state=MessageState.QUEUED)
+    assert rest.count() == 11 - sent
+    assert all(m.due_at <= at and m.attempts == 0 for m in rest)  # claimable again at once, untried
