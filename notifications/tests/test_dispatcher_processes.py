@@ -73,7 +73,7 @@ def test_a_committed_message_wakes_an_idle_dispatcher_at_once(tmp_path: Path, st
     committed = time.monotonic()
     assert committed_nothing_yet, "sent before its transaction committed"
     assert wait_until(lambda: log.exists() and "ana@agents.example" in log.read_text(), 10)
-    assert time.monotonic() - committed < 2
+    assert time.monotonic() - committed < 5  # woken: the next poll is an hour away
     assert Message.objects.get().state == MessageState.SENT
 
 

@@ -43,7 +43,7 @@ def test_a_new_offer_wakes_the_delivery_loops_at_once(settings: Any) -> None:
         committed = time.monotonic()
         request_referral(NOW)
         assert wait_for(lambda: len(locmem.outbox) == 3, 10)
-        assert time.monotonic() - committed < 2
+        assert time.monotonic() - committed < 5  # woken: the next poll is an hour away
         sent = {(m.channel, m.to) for m in locmem.outbox}
         assert sent == {("email", ana.email), ("sms", ana.phone), ("email", "carmen@example.com")}
     finally:
