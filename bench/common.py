@@ -55,6 +55,19 @@ def setup(agents: int = 100_000) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def reset_referrals() -> None:
+    """Start from no referrals, offers, events or messages, and nobody paused after a miss
+    (an earlier run's expiries pause thousands of agents)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE notifications_attempt, notifications_message, referrals_event, referrals_contactattempt, "
+            "referrals_offer, referrals_referral"
+        )
+        cursor.execute("UPDATE agents_agent SET paused_at = NULL WHERE paused_at IS NOT NULL")
+
+
 def raw_insert_baseline(n: int = 2000) -> float:
     """Median seconds for one single-row INSERT + COMMIT, on its own connection."""
     import psycopg

@@ -41,11 +41,7 @@ def lay_offers(count: int, due_in: float, offset: float = 0.0) -> float:
     from geo.zips import lookup
     from referrals.models import Offer, Referral
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE notifications_attempt, notifications_message, referrals_event, referrals_offer, "
-            "referrals_referral"
-        )
+    common.reset_referrals()
     rnd = random.Random(3)
     pool = list(
         Coverage.objects.filter(plan_year=2027).values_list("agent_id", "state", "language", "agent__zip_code")[

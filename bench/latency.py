@@ -39,18 +39,13 @@ def main() -> None:
 
     from datetime import timedelta
 
-    from django.db import connection
     from django.utils import timezone
 
     from intake.services import request_form, submit
     from notifications.tests.peers import SmsProvider, smtp_server
     from referrals.models import Offer
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE notifications_attempt, notifications_message, referrals_event, referrals_offer, "
-            "referrals_referral, referrals_contactattempt"
-        )
+    common.reset_referrals()
     provider = SmsProvider()
     provider.start()
     offset = weekday_morning_offset()

@@ -58,7 +58,7 @@ def send(place: object, rate: float, seconds: float) -> None:
     import subprocess
     import sys
 
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from notifications.models import Message
@@ -66,11 +66,7 @@ def send(place: object, rate: float, seconds: float) -> None:
     from referrals.models import Offer, Referral
     from routing.actions import Result, accept, escalate_to_safety_net
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE notifications_attempt, notifications_message, referrals_event, referrals_offer, "
-            "referrals_referral, referrals_contactattempt"
-        )
+    common.reset_referrals()
     with smtp_server() as (inbox, port):
         env = {
             **os.environ,

@@ -47,7 +47,12 @@ bell = Bell()
 
 
 def announce() -> None:
-    """Say, inside the current transaction, that the outbox has new messages."""
+    """Say, inside the current transaction, that the outbox has new messages. Once per
+    transaction is enough (the bell's commit callback says it was said and not rolled back
+    since: Django drops the callbacks of a savepoint rolled back, as PostgreSQL drops its
+    NOTIFY), which spares a round trip per message on the dispatcher's busiest path."""
+    if connection.in_atomic_block and any(entry[1] == bell.ring for entry in connection.run_on_commit):
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"NOTIFY {CHANNEL}")

@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
-from notifications import outbox
+from notifications import outbox, wake
 from notifications.channels import locmem
 from notifications.delivery import channel
 from notifications.tests.peers import Answer, SmsProvider
@@ -97,3 +97,28 @@ def test_a_hanging_text_provider_holds_up_neither_the_offers_nor_the_email(setti
         provider.stop()
         channel.cache_clear()
     assert not dispatcher.is_alive()
+
+
+def test_one_announcement_per_transaction_even_after_a_rolled_back_savepoint() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def notifies(queries: CaptureQueriesContext) -> int:
+        return sum(q["sql"].startswith("NOTIFY") for q in queries.captured_queries)
+
+    def bells() -> int:
+        return sum(entry[1] == wake.bell.ring for entry in connection.run_on_commit)
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        for n in range(3):
+            outbox.enqueue("email", f"agent{n}@agents.example", "test_text", {}, NOW)
+        assert bells() == 1
+        assert notifies(queries) == (1 if connection.vendor == "postgresql" else 0)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox.enqueue("email", "ana@agents.example", "test_text", {}, NOW)
+            raise RuntimeError("this part is undone, its NOTIFY with it")
+        assert bells() == 0
+        outbox.enqueue("email", "emma@agents.example", "test_text", {}, NOW)
+        assert bells() == 1
+        assert notifies(queries) == (2 if connection.vendor == "postgresql" else 0)
