@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from agents.models import Agent
 from availability import services as availability
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 # Referrals one expiry transaction holds at most: small, so that an agent accepting one of
 # them waits little, and so that the other dispatchers claim the next ones in parallel.
 EXPIRY_BATCH = 20
+# PostgreSQL's deadlock_detected, serialization_failure, lock_not_available: a lost race, not a bad row.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 
 
 class Result(enum.StrEnum):
@@ -208,6 +210,10 @@ def _expire(referral: Referral, offer: Offer, now: datetime) -> bool:
     return True
 
 
+def _lost_a_race(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 def expire_due_offers(
     now: datetime, *, limit: int | None = None, skip: frozenset[int] = frozenset(), failed: list[int] | None = None
 ) -> int:
@@ -245,7 +251,13 @@ def expire_due_offers(
             try:
                 with transaction.atomic():
                     done += _expire(referral, offer, now)
-            except Exception:
+            except Exception as error:
+                if isinstance(error, OperationalError) and _lost_a_race(error):
+                    # Two dispatchers (or a dispatcher and an agent's click) locked the same
+                    # agents in opposite orders: nothing is wrong with this referral, so it is
+                    # tried again on the next round rather than set aside for a minute.
+                    logger.warning("expiry of referral %s lost a lock race (%s); retrying", referral.pk, error)
+                    continue
                 logger.exception("could not expire the offer of referral %s", referral.pk)
                 if failed is not None:
                     failed.append(referral.pk)

@@ -233,3 +233,41 @@ def _waiting_on_a_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
         return bool(cursor.fetchone()[0])
+
+
+def test_an_expiry_that_loses_a_deadlock_is_retried_at_once_not_set_aside():
+    """The dispatcher locks the referral, then the missed agent's row (to pause her); another
+    transaction holds her row and then wants the referral. PostgreSQL breaks the cycle by
+    failing the dispatcher's step: the referral must come back on the next round."""
+    from agents.models import Agent
+
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    referral = new_referral()
+    holds_ana, dispatcher_waits = threading.Event(), threading.Event()
+
+    def other() -> None:
+        try:
+            with transaction.atomic():
+                Agent.objects.filter(pk=ana.pk).update(last_name="Tester")
+                holds_ana.set()
+                dispatcher_waits.wait(10)
+                list(Referral.objects.select_for_update().filter(pk=referral.pk))  # closes the cycle
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert holds_ana.wait(10)
+    watcher = threading.Thread(
+        target=lambda: (_wait_until(_waiting_on_a_lock, 10) and dispatcher_waits.set(), connection.close())
+    )
+    watcher.start()
+    failed: list[int] = []
+    due = NOW + timedelta(minutes=15)
+    assert actions.expire_due_offers(due, failed=failed) == 0  # the deadlock's victim
+    thread.join(10)
+    watcher.join(10)
+    assert failed == []  # not quarantined…
+    assert actions.expire_due_offers(due, failed=failed) == 1  # …and done on the next round
+    assert Offer.objects.get(referral=referral, outcome=Outcome.PENDING).agent == diego
