@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from agents.middleware import signed_in_agent
@@ -488,7 +488,18 @@ def profile(request: HttpRequest, agent: Agent) -> HttpResponse:
             agent.failed_channels, agent.delivery_problem = "", ""
             agent.save()
             refresh_agent(agent, now)
+            withdrawn = actions.withdraw_uncovered_offers(agent, now)
         translation.activate(agent.ui_language)
+        if withdrawn:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d pending referral outside your new states or languages went to another agent.",
+                    "%(count)d pending referrals outside your new states or languages went to other agents.",
+                    withdrawn,
+                )
+                % {"count": withdrawn},
+            )
         messages.success(request, _("Your profile is saved."))
         response = redirect("profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, agent.ui_language, max_age=YEAR, samesite="Lax")

@@ -292,11 +292,27 @@ def close_stale_safety_net(now: datetime, *, limit: int | None = None) -> int:
     return closed
 
 
-def withdraw_offers(agent: Agent, now: datetime, *, reasons: list[str]) -> int:
-    """Take back an agent's pending offers when they stop being eligible (R-ELIG-6): each
-    direct offer's referral is routed on at once; their safety-net notices lapse."""
+def withdraw_uncovered_offers(agent: Agent, now: datetime) -> int:
+    """After the agent changed their states or languages: take back the pending offers the
+    new preferences no longer cover (a consumer must not wait 15 minutes on an agent who has
+    just said they do not serve that state or language)."""
+    pending = Offer.objects.filter(agent=agent, outcome=Outcome.PENDING).select_related("referral")
+    covered = set(Coverage.objects.filter(agent=agent).values_list("plan_year", "state", "language"))
+    uncovered = [o.pk for o in pending if (o.referral.plan_year, o.referral.state, o.referral.language) not in covered]
+    if not uncovered:
+        return 0
+    return withdraw_offers(agent, now, reasons=["preferences_changed"], offer_ids=uncovered)
+
+
+def withdraw_offers(agent: Agent, now: datetime, *, reasons: list[str], offer_ids: list[int] | None = None) -> int:
+    """Take back an agent's pending offers (those of `offer_ids`, or all) when they stop
+    being eligible (R-ELIG-6): each direct offer's referral is routed on at once; their
+    safety-net notices lapse."""
     withdrawn = 0
-    for offer in Offer.objects.filter(agent=agent, outcome=Outcome.PENDING):
+    offers = Offer.objects.filter(agent=agent, outcome=Outcome.PENDING)
+    if offer_ids is not None:
+        offers = offers.filter(pk__in=offer_ids)
+    for offer in offers:
         with transaction.atomic():
             referral = lock_referral(offer.referral_id)
             assert referral is not None  # noqa: S101 - the offer's foreign key guarantees it

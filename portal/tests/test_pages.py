@@ -17,7 +17,7 @@ from django.test import Client
 from agents.models import Agent
 from availability import services as availability
 from availability.models import OutOfOffice
-from hod.testing import PASSWORD, WEEKDAY_MORNING, request_referral, signed_in
+from hod.testing import PASSWORD, WEEKDAY_MORNING, make_agent, request_referral, signed_in
 from referrals.models import ContactAttempt, Offer, Outcome, Referral, Status
 from routing import actions
 
@@ -419,3 +419,24 @@ def test_operators_and_strangers_do_not_get_agent_pages() -> None:
     for url in ("/referrals/", "/availability/", "/profile/", "/referrals/rows/"):
         assert client.get(url)["Location"] == "/admin/"
         assert Client().get(url)["Location"].startswith("/accounts/login/")
+
+
+def test_dropping_a_state_or_language_hands_its_pending_offers_to_the_next_agent(clock: Any) -> None:
+    ana, client = signed_in("Ana", zip_code="85003", languages=["en", "es"], states=["AZ", "UT"])
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    spanish = request_referral(WEEKDAY_MORNING)
+    english = request_referral(WEEKDAY_MORNING, language="en", phone="602-555-0150")
+    assert {o.agent for o in Offer.objects.filter(outcome=Outcome.PENDING)} == {ana}
+    # Saving without Spanish: the Spanish consumer goes to Diego now; the English one stays.
+    answer = client.post("/profile/", profile_post(languages=["en"], states=["AZ", "UT"]), follow=True)
+    assert "1 pending referral outside your new states or languages went to another agent." in (
+        answer.content.decode()
+    )
+    assert Offer.objects.get(referral=spanish, outcome=Outcome.PENDING).agent == diego
+    assert Offer.objects.get(referral=spanish, agent=ana).outcome == Outcome.WITHDRAWN
+    assert Offer.objects.get(referral=english, outcome=Outcome.PENDING).agent == ana
+    # Saving without AZ: the English one goes too (nobody else speaks English: the safety net).
+    client.post("/profile/", profile_post(languages=["en"], states=["UT"]))
+    english.refresh_from_db()
+    assert english.status == "safety_net"
+    assert Offer.objects.get(referral=english, agent=ana).outcome == Outcome.WITHDRAWN
