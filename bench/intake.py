@@ -4,8 +4,10 @@
     .venv/bin/python bench/intake.py [--rate 100] [--seconds 60] [--web 2]
 
 Starts `--web` server processes (`manage.py serve --no-dispatcher`) and one dispatcher, on
-loopback. The load is open-loop: each request is due at a fixed instant and its latency
-counts from that instant, so a slow server cannot hide its queue (no coordinated omission).
+loopback, on a weekday-morning clock (`--at now` for the real one: at night most requests
+go to the safety net, and each fans out to a whole state). The load is open-loop: each
+request is due at a fixed instant and its latency counts from that instant, so a slow
+server cannot hide its queue (no coordinated omission).
 """
 
 from __future__ import annotations
@@ -23,22 +25,33 @@ import time
 import uuid
 
 import common
+from expiry import weekday_morning_offset
 
 BASE_PORT = 8790
 
 
-def start_servers(web: int) -> list[subprocess.Popen[bytes]]:
+def start_servers(web: int, offset: float) -> list[subprocess.Popen[bytes]]:
+    """`web` servers and one dispatcher, all on the same shifted clock."""
     env = {**os.environ}
     procs = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--no-dispatcher", "--port", str(BASE_PORT + i), "--threads", "8"],
+            [
+                sys.executable,
+                "bench/serve_at.py",
+                str(offset),
+                "--no-dispatcher",
+                "--port",
+                str(BASE_PORT + i),
+                "--threads",
+                "8",
+            ],
             cwd=common.ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-        )
+        )  # fmt: skip
         for i in range(web)
     ]
-    procs.append(subprocess.Popen([sys.executable, "manage.py", "dispatch"], cwd=common.ROOT, env=env))
+    procs.append(subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env))
     for i in range(web):
         for _ in range(200):
             try:
@@ -80,12 +93,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--web", type=int, default=2)
     parser.add_argument("--agents", type=int, default=100_000)
+    parser.add_argument("--at", choices=["morning", "now"], default="morning", help="the servers' clock")
     args = parser.parse_args()
     common.setup(args.agents)
+    common.reset_referrals()
     baseline = common.raw_insert_baseline()
+    offset = weekday_morning_offset() if args.at == "morning" else 0.0
     total = int(args.rate * args.seconds)
     bodies = payloads(total)
-    procs = start_servers(args.web)
+    procs = start_servers(args.web, offset)
     work: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
     latencies: list[float] = []
     errors: list[str] = []

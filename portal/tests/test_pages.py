@@ -429,9 +429,8 @@ def test_dropping_a_state_or_language_hands_its_pending_offers_to_the_next_agent
     assert {o.agent for o in Offer.objects.filter(outcome=Outcome.PENDING)} == {ana}
     # Saving without Spanish: the Spanish consumer goes to Diego now; the English one stays.
     answer = client.post("/profile/", profile_post(languages=["en"], states=["AZ", "UT"]), follow=True)
-    assert "1 pending referral outside your new states or languages went to another agent." in (
-        answer.content.decode()
-    )
+    told = "1 pending referral outside your new states or languages went to another agent."
+    assert told in answer.content.decode()
     assert Offer.objects.get(referral=spanish, outcome=Outcome.PENDING).agent == diego
     assert Offer.objects.get(referral=spanish, agent=ana).outcome == Outcome.WITHDRAWN
     assert Offer.objects.get(referral=english, outcome=Outcome.PENDING).agent == ana
