@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from eligibility.services import plan_year_at, served_states
 from geo.zips import Place
 from intake.forms import ConsumerRequestForm
+from lib.inserts import add
 from notifications import outbox
 from referrals.events import record
 from referrals.models import Referral
@@ -35,17 +36,15 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
     """Store a valid request and route it. Returns the referral and whether it is new.
 
     A retry with the same Idempotency-Key returns the referral of the first call and
-    creates nothing (two concurrent retries race on the unique key; the loser reads).
+    creates nothing: the referral's INSERT, the transaction's first statement, fails on the
+    unique key before any routing, and the first call's referral is read (concurrent retries
+    race on the same key; the loser reads). No look-up first: retries are rare, requests not.
     """
-    if idempotency_key:
-        existing = Referral.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
     data = form.cleaned_data
     place: Place = form.place  # type: ignore[assignment]
     try:
         with transaction.atomic():
-            referral = Referral.objects.create(
+            referral = Referral(
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 phone=data["phone"],
@@ -63,6 +62,7 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
                 created_at=now,
                 idempotency_key=idempotency_key or None,
             )
+            add(referral)  # one plain INSERT (lib.inserts): every consumer passes here
             record("received", at=now, actor="consumer", referral=referral, language=referral.language)
             route(referral, now, rank=1)
             outbox.consumer_notice(

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection
 
 from agents.models import Agent
+from lib.inserts import add
 from notifications import wake
 from notifications.models import Channel, Message, MessageState
 from referrals.models import Offer, Referral
@@ -49,10 +50,10 @@ def consumer_notice(referral: Referral, template: str, data: dict[str, Any], now
     consumer: a mistyped address must not leak who asked for help."""
     channel, to = (Channel.EMAIL, referral.email) if referral.email else (Channel.SMS, referral.phone)
     wake.announce()
-    return Message.objects.create(
+    return add(Message(
         channel=channel, to=to, template=template, data={"reference": referral.reference, **data},
         language=referral.notice_language, referral=referral, due_at=now, created_at=now,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: datetime) -> list[Message]:

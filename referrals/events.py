@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from lib.inserts import insert
 from referrals.models import Event, Offer, Referral
 
 SYSTEM = "system"
@@ -23,7 +24,16 @@ def record(
     offer: Offer | None = None,
     agent_id: int | None = None,
     **data: Any,
-) -> Event:
-    return Event.objects.create(
-        at=at, kind=kind, actor=actor, referral=referral, offer=offer, agent_id=agent_id, data=data
+) -> None:
+    """Append one event. A plain INSERT (lib.inserts): the log is written on every step of
+    every referral, and `Event.save()` adds nothing to a new row."""
+    insert(
+        Event,
+        at=at,
+        kind=kind,
+        actor=actor,
+        referral_id=referral.pk if referral is not None else None,
+        offer_id=offer.pk if offer is not None else None,
+        agent_id=agent_id,
+        data=data,
     )

@@ -20,6 +20,7 @@ from agents.models import Agent
 from availability import services as availability
 from eligibility.models import Coverage
 from eligibility.services import plan_year_at
+from lib.inserts import add
 from lib.phones import display_phone
 from notifications import outbox
 from referrals.events import SYSTEM, actor_for_agent, record
@@ -87,18 +88,26 @@ def route(referral: Referral, now: datetime, *, actor: str = SYSTEM, rank: int |
     return offer
 
 
+LAST_OFFERED_SQL = "UPDATE {table} SET last_offered_at = %s WHERE {key} = %s"
+
+
 def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
-    offer = Offer.objects.create(
+    offer = Offer(
         referral=referral,
         agent_id=candidate.agent_id,
         kind=OfferKind.DIRECT,
         offered_at=now,
         expires_at=now + offer_window(),
+        outcome=Outcome.PENDING,
         rank=rank,
         distance_miles=round(candidate.distance, 2),
     )
-    Agent.objects.filter(pk=candidate.agent_id).update(last_offered_at=now)
-    Coverage.objects.filter(agent_id=candidate.agent_id).update(last_offered_at=now)
+    # Plain statements (lib.inserts): this runs for every consumer and every re-route.
+    add(offer)
+    with connection.cursor() as cursor:
+        params = [connection.ops.adapt_datetimefield_value(now), candidate.agent_id]
+        cursor.execute(LAST_OFFERED_SQL.format(table="agents_agent", key="id"), params)
+        cursor.execute(LAST_OFFERED_SQL.format(table="eligibility_coverage", key="agent_id"), params)
     if referral.status != Status.OFFERED:
         referral.status = Status.OFFERED
         referral.save(update_fields=["status"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         lookup("85004")  # load the ZIP index now, not on the first consumer's request
+        # Everything loaded so far (Django, the ZIP index) lives as long as the process: keep
+        # it out of the garbage collector's full passes, which otherwise walk it mid-request.
+        gc.freeze()
         if not options["no_dispatcher"]:
             start_in_thread()
         url = f"http://{options['host']}:{options['port']}"
