@@ -98,15 +98,28 @@ def _claim(now: datetime, limit: int, channels: Collection[str] | None) -> list[
     return batch
 
 
-def _record(message: Message, now: datetime, error: DeliveryError | None, duration_ms: int) -> None:
-    attempts = message.attempts + 1
-    add(Attempt(message=message, at=now, ok=error is None, error=str(error or "")[:500], duration_ms=duration_ms))
-    if error is None:
-        done: dict[str, object] = {"state": MessageState.SENT, "sent_at": now, "last_error": ""}
-        if any(key in message.data for key in SECRET_KEYS):
-            done["data"] = {k: v for k, v in message.data.items() if k not in SECRET_KEYS}
-        Message.objects.filter(pk=message.pk).update(**done)
+def _record_sent(sent: list[tuple[Message, int]], now: datetime) -> None:
+    """Record a claim's successful sends together: one INSERT of their attempts, one UPDATE
+    (messages that carried a secret path are updated one by one, to drop it). A crash
+    before this runs re-sends them after the lease: at most one duplicate, as ever."""
+    if not sent:
         return
+    Attempt.objects.bulk_create(
+        [Attempt(message=message, at=now, ok=True, duration_ms=duration_ms) for message, duration_ms in sent]
+    )
+    plain = []
+    for message, _duration in sent:
+        if any(key in message.data for key in SECRET_KEYS):
+            data = {k: v for k, v in message.data.items() if k not in SECRET_KEYS}
+            Message.objects.filter(pk=message.pk).update(state=MessageState.SENT, sent_at=now, last_error="", data=data)
+        else:
+            plain.append(message.pk)
+    Message.objects.filter(pk__in=plain).update(state=MessageState.SENT, sent_at=now, last_error="")
+
+
+def _record_failure(message: Message, now: datetime, error: DeliveryError, duration_ms: int) -> None:
+    attempts = message.attempts + 1
+    add(Attempt(message=message, at=now, ok=False, error=str(error)[:500], duration_ms=duration_ms))
     logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, error)
     if error.permanent or attempts >= settings.HOD_DELIVERY_MAX_ATTEMPTS:
         Message.objects.filter(pk=message.pk).update(state=MessageState.FAILED, last_error=str(error)[:500])
@@ -140,6 +153,7 @@ def deliver_due(
     batch = _claim(now, limit, channels)
     clock = pacer.clock if pacer is not None else time.monotonic
     claimed_at = clock()
+    sent: list[tuple[Message, int]] = []
     for index, message in enumerate(batch):
         if clock() - claimed_at > lease().total_seconds() / 2:
             # A slow provider: give back what is left well before the lease runs out, so
@@ -161,5 +175,10 @@ def deliver_due(
         except Exception as exc:  # a bug or an unexpected provider answer: retry, and say so
             logger.exception("unexpected error delivering message %s", message.pk)
             error = DeliveryError(f"{type(exc).__name__}: {exc}")
-        _record(message, now, error, int((time.monotonic() - started) * 1000))
+        duration_ms = int((time.monotonic() - started) * 1000)
+        if error is None:
+            sent.append((message, duration_ms))
+        else:
+            _record_failure(message, now, error, duration_ms)
+    _record_sent(sent, now)
     return len(batch)
