@@ -30,7 +30,7 @@ from expiry import weekday_morning_offset
 BASE_PORT = 8790
 
 
-def start_servers(web: int, offset: float) -> list[subprocess.Popen[bytes]]:
+def start_servers(web: int, offset: float, threads: int) -> list[subprocess.Popen[bytes]]:
     """`web` servers and one dispatcher, all on the same shifted clock."""
     env = {**os.environ}
     procs = [
@@ -43,7 +43,7 @@ def start_servers(web: int, offset: float) -> list[subprocess.Popen[bytes]]:
                 "--port",
                 str(BASE_PORT + i),
                 "--threads",
-                "8",
+                str(threads),
             ],
             cwd=common.ROOT,
             env=env,
@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per web process")
     parser.add_argument("--agents", type=int, default=100_000)
     parser.add_argument("--at", choices=["morning", "now"], default="morning", help="the servers' clock")
     args = parser.parse_args()
@@ -101,7 +102,7 @@ def main() -> None:
     offset = weekday_morning_offset() if args.at == "morning" else 0.0
     total = int(args.rate * args.seconds)
     bodies = payloads(total)
-    procs = start_servers(args.web, offset)
+    procs = start_servers(args.web, offset, args.threads)
     work: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
     latencies: list[float] = []
     errors: list[str] = []
