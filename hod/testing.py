@@ -4,7 +4,8 @@ in TX."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -119,3 +120,14 @@ def database_url() -> str:
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
+
+
+def wait_until(predicate: Callable[[], object], seconds: float) -> bool:
+    """Wait for another thread or process to act (it runs on the real clock, not the test's):
+    True as soon as `predicate()` holds, False if it still does not after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())

@@ -8,6 +8,7 @@ every column without a database default must be given.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -15,6 +16,7 @@ from django.db import connection, models
 _statements: dict[tuple[type[models.Model], tuple[str, ...], bool, str], str] = {}
 
 
+@cache
 def _fields(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
     return {field.attname: field for field in model._meta.concrete_fields}
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from email.message import Message as MailMessage
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from notifications import destinations
 from notifications.models import Channel, Message, MessageState
@@ -37,7 +38,8 @@ class Bounce:
 
     @property
     def reason(self) -> str:
-        return f"bounced: {self.diagnostic or self.status}"[:300]
+        """The receiving server's own words, shown to the agent as why email stopped."""
+        return (self.diagnostic or self.status)[:300]
 
 
 def _field(block: MailMessage, name: str) -> str:
@@ -50,19 +52,23 @@ def parse(raw: bytes) -> list[Bounce]:
     """The per-recipient reports of a DSN. NotABounce says why a mail is not one."""
     mail = email.message_from_bytes(raw, policy=email.policy.compat32)
     if mail.get_content_type() != "multipart/report":
-        raise NotABounce(f"not a delivery status notification (Content-Type is {mail.get_content_type()})")
+        raise NotABounce(
+            _("not a delivery status notification (Content-Type is %(type)s)") % {"type": mail.get_content_type()}
+        )
     report = next((p for p in mail.walk() if p.get_content_type() == "message/delivery-status"), None)
     if report is None:
-        raise NotABounce("the report has no message/delivery-status part")
+        raise NotABounce(_("the report has no message/delivery-status part"))
     blocks = report.get_payload()
     if not isinstance(blocks, list) or len(blocks) < 2:
-        raise NotABounce("the delivery-status part names no recipient")
+        raise NotABounce(_("the delivery-status part names no recipient"))
     bounces = []
     for number, block in enumerate(blocks[1:], start=1):
         recipient = _field(block, "Final-Recipient") or _field(block, "Original-Recipient")
         action, status = _field(block, "Action").lower(), _field(block, "Status")
         if not recipient or "@" not in recipient or not action or not status:
-            raise NotABounce(f"recipient block {number} lacks Final-Recipient, Action or Status")
+            raise NotABounce(
+                _("recipient block %(number)d lacks Final-Recipient, Action or Status") % {"number": number}
+            )
         bounces.append(Bounce(recipient.strip("<>"), action, status, _field(block, "Diagnostic-Code")))
     return bounces
 
@@ -72,7 +78,10 @@ def apply(bounces: list[Bounce], now: datetime) -> list[str]:
     lines = []
     for bounce in bounces:
         if not bounce.permanent:
-            lines.append(f"{bounce.recipient}: {bounce.action} {bounce.status}, not a hard bounce: nothing changed")
+            lines.append(
+                _("%(to)s: %(action)s %(status)s, not a hard bounce: nothing changed")
+                % {"to": bounce.recipient, "action": bounce.action, "status": bounce.status}
+            )
             continue
         with transaction.atomic():
             message = (
@@ -82,12 +91,12 @@ def apply(bounces: list[Bounce], now: datetime) -> list[str]:
                 .first()
             )
             if message is None:
-                lines.append(f"{bounce.recipient}: we sent no email to this address: nothing changed")
+                lines.append(_("%(to)s: we sent no email to this address: nothing changed") % {"to": bounce.recipient})
                 continue
-            Message.objects.filter(pk=message.pk).update(state=MessageState.FAILED, last_error=bounce.reason)
+            Message.objects.filter(pk=message.pk).update(
+                state=MessageState.FAILED, last_error=f"bounced: {bounce.reason}"
+            )
             disabled = destinations.disable(message, bounce.reason, now)
-        lines.append(
-            f"{bounce.recipient}: {bounce.status} — "
-            + ("email disabled for the agent" if disabled else "message marked failed")
-        )
+        done = _("email disabled for the agent") if disabled else _("message marked failed")
+        lines.append(f"{bounce.recipient}: {bounce.status} — {done}")
     return lines

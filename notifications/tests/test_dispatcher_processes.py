@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hod.testing import database_url
+from hod.testing import database_url, wait_until
 from notifications import outbox
 from notifications.delivery import channel, deliver_due, lease
 from notifications.models import Message, MessageState
@@ -34,16 +34,6 @@ def start_dispatcher(tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
         env={**os.environ, "DATABASE_URL": database_url(), "HOD_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING", **env},
         stdout=subprocess.DEVNULL,
     )
-
-
-def wait_until(predicate: Callable[[], object], seconds: float) -> bool:
-    """Wait for another process to act: the clock under test is not this one."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
 
 
 def listening() -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, wait_until
 from notifications import outbox, wake
 from notifications.channels import locmem
 from notifications.delivery import channel
@@ -23,14 +23,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 NOW = WEEKDAY_MORNING
 
 
-def wait_for(predicate: Any, seconds: float) -> bool:
-    """Wait for the dispatcher's threads: they run on the real clock, not the test's."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.01)
-    return bool(predicate())
-
-
 def test_a_new_offer_wakes_the_delivery_loops_at_once(settings: Any) -> None:
     settings.HOD_DISPATCH_POLL_SECONDS = 3600  # only the bell can bring them now
     ana = make_agent("Ana", languages=["es"], contact="email_text")
@@ -38,11 +30,11 @@ def test_a_new_offer_wakes_the_delivery_loops_at_once(settings: Any) -> None:
     dispatcher = threading.Thread(target=Dispatcher(clock=lambda: NOW + timedelta(seconds=1)).loop, args=(stop,))
     dispatcher.start()
     try:
-        assert wait_for(lambda: threading.active_count() >= 5, 10)  # routing, email, text, app loops
+        assert wait_until(lambda: threading.active_count() >= 5, 10)  # routing, email, text, app loops
         time.sleep(0.2)  # let every loop finish its first (empty) round and go idle
         committed = time.monotonic()
         request_referral(NOW)
-        assert wait_for(lambda: len(locmem.outbox) == 3, 10)
+        assert wait_until(lambda: len(locmem.outbox) == 3, 10)
         assert time.monotonic() - committed < 5  # woken: the next poll is an hour away
         sent = {(m.channel, m.to) for m in locmem.outbox}
         assert sent == {("email", ana.email), ("sms", ana.phone), ("email", "carmen@example.com")}
@@ -63,7 +55,7 @@ def test_nothing_is_sent_before_its_transaction_commits(settings: Any) -> None:
             outbox.enqueue("email", "ana@agents.example", "test_text", {}, NOW)
             time.sleep(0.3)  # a slow transaction: the loops must not be woken before it ends
             assert locmem.outbox == []
-        assert wait_for(lambda: len(locmem.outbox) == 1, 10)
+        assert wait_until(lambda: len(locmem.outbox) == 1, 10)
     finally:
         stop.set()
         dispatcher.join(10)
@@ -86,8 +78,8 @@ def test_a_hanging_text_provider_holds_up_neither_the_offers_nor_the_email(setti
     dispatcher = threading.Thread(target=Dispatcher(clock=lambda: NOW + timedelta(minutes=15)).loop, args=(stop,))
     dispatcher.start()
     try:
-        assert wait_for(lambda: provider.requests, 10)
-        assert wait_for(lambda: diego.email in [m.to for m in locmem.outbox], 10)
+        assert wait_until(lambda: provider.requests, 10)
+        assert wait_until(lambda: diego.email in [m.to for m in locmem.outbox], 10)
         assert Offer.objects.get(referral=referral, outcome="pending").agent == diego
         assert not release.is_set() and len(provider.requests) == 1  # still hanging
     finally:

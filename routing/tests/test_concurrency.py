@@ -7,14 +7,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent
+from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent, wait_until
 from intake.services import request_form, submit
 from referrals.models import Offer, Outcome, Referral, Status
 from routing import actions
@@ -134,15 +133,6 @@ def _dispatcher(tmp_path, batch: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_until(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_a_dispatcher_killed_mid_batch_loses_nothing_and_two_more_finish_the_work(tmp_path):
     agents = [
         make_agent(f"A{i}", zip_code=z, languages=["es"]) for i, z in enumerate(["85003", "85701", "85301", "85201"])
@@ -161,7 +151,7 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_two_more_finish_the_wor
     assert len(first_round) == count
 
     victim = _dispatcher(tmp_path, batch=25)
-    moved = _wait_until(lambda: Offer.objects.filter(pk__in=first_round, outcome=Outcome.EXPIRED).count() >= 30, 60)
+    moved = wait_until(lambda: Offer.objects.filter(pk__in=first_round, outcome=Outcome.EXPIRED).count() >= 30, 60)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert moved, "the dispatcher made no progress"
@@ -171,7 +161,7 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_two_more_finish_the_wor
     # Two dispatchers share the rest of the work.
     survivors = [_dispatcher(tmp_path, batch=25), _dispatcher(tmp_path, batch=25)]
     try:
-        finished = _wait_until(
+        finished = wait_until(
             lambda: not Offer.objects.filter(pk__in=first_round, outcome=Outcome.PENDING).exists(), 120
         )
     finally:
@@ -221,7 +211,7 @@ def test_a_safety_net_notice_sent_while_the_referral_is_taken_stays_recorded_as_
     acceptance = threading.Thread(target=lambda: (actions.accept(emma_offer.pk, emma, NOW), connection.close()))
     acceptance.start()
     # Let the acceptance reach the locked row and wait on it, then let the recorder commit.
-    assert _wait_until(lambda: _waiting_on_a_lock(), 10)
+    assert wait_until(lambda: _waiting_on_a_lock(), 10)
     recorded.set()
     recorder.join(10)
     acceptance.join(10)
@@ -260,7 +250,7 @@ def test_an_expiry_that_loses_a_deadlock_is_retried_at_once_not_set_aside():
     thread.start()
     assert holds_ana.wait(10)
     watcher = threading.Thread(
-        target=lambda: (_wait_until(_waiting_on_a_lock, 10) and dispatcher_waits.set(), connection.close())
+        target=lambda: (wait_until(_waiting_on_a_lock, 10) and dispatcher_waits.set(), connection.close())
     )
     watcher.start()
     failed: list[int] = []

@@ -4,8 +4,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from notifications import bounces
 
@@ -20,21 +22,30 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="*", help="mail files (.eml); none: read one mail from standard input")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Written for the operator in the site's language, whatever the calling thread had active.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._ingest(options["files"])
+
+    def _ingest(self, files: list[str]) -> None:
         sources: list[tuple[str, bytes]] = []
-        for name in options["files"]:
+        for name in files:
             try:
                 sources.append((name, Path(name).read_bytes()))
             except OSError as error:
-                raise CommandError(f"{name}: cannot read it ({error.strerror})") from None
-        if not options["files"]:
-            sources.append(("standard input", sys.stdin.buffer.read()))
+                raise CommandError(
+                    _("%(file)s: cannot read it (%(why)s)") % {"file": name, "why": error.strerror}
+                ) from None
+        if not files:
+            sources.append((_("standard input"), sys.stdin.buffer.read()))
         # Read every mail before changing anything: one bad file stops the run, nothing applied.
         parsed = []
         for name, raw in sources:
             try:
                 parsed.append((name, bounces.parse(raw)))
             except bounces.NotABounce as error:
-                raise CommandError(f"{name}: {error}; nothing was changed") from None
+                raise CommandError(
+                    _("%(file)s: %(error)s; nothing was changed") % {"file": name, "error": error}
+                ) from None
         now = timezone.now()
         for name, found in parsed:
             for line in bounces.apply(found, now):
