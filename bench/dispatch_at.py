@@ -1,5 +1,8 @@
 """Run one dispatcher whose clock is shifted by OFFSET seconds (benchmarks only), so a
-benchmark can play a weekday morning whatever the hour it runs at."""
+benchmark can play a weekday morning whatever the hour it runs at.
+
+    python bench/dispatch_at.py OFFSET [LOOPS]    # LOOPS as `dispatch --loops`, default all
+"""
 
 from __future__ import annotations
 
@@ -19,4 +22,5 @@ from routing.dispatcher import Dispatcher  # noqa: E402
 offset = timedelta(seconds=float(sys.argv[1]))
 stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stop.set())
-Dispatcher(clock=lambda: timezone.now() + offset).loop(stop)
+loops = [name for name in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if name]
+Dispatcher(clock=lambda: timezone.now() + offset).loop(stop, loops)

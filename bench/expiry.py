@@ -1,7 +1,7 @@
 """Deadline to re-offer: 10,000 offers expire at the same instant, two dispatchers route
 them on (target: each referral re-offered within 2 s of its deadline, p99).
 
-    .venv/bin/python bench/expiry.py [--offers 10000] [--dispatchers 2]
+    .venv/bin/python bench/expiry.py [--offers 10000] [--dispatchers 2] [--loops routing]
 
 The offers are laid in bulk, all due at one instant a few seconds ahead; the dispatchers
 start before it. A poller counts expired offers every 20 ms: the k-th offer's lag is when
@@ -87,6 +87,8 @@ def main() -> None:
     parser.add_argument("--dispatchers", type=int, default=2)
     parser.add_argument("--agents", type=int, default=100_000)
     parser.add_argument("--at", choices=["morning", "now"], default="morning", help="the dispatchers' clock")
+    parser.add_argument("--loops", default="", help="the dispatchers' loops, as `dispatch --loops` (default all)")
+    parser.add_argument("--batch", type=int, default=None, help="HOD_EXPIRY_BATCH for the dispatchers")
     args = parser.parse_args()
     common.setup(args.agents)
     baseline = common.raw_insert_baseline()
@@ -95,8 +97,10 @@ def main() -> None:
     from django.db import connection
 
     env = {**os.environ, "HOD_DISPATCH_POLL_SECONDS": "0"}
+    if args.batch:
+        env["HOD_EXPIRY_BATCH"] = str(args.batch)
     procs = [
-        subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env)
+        subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset), args.loops], cwd=common.ROOT, env=env)
         for _ in range(args.dispatchers)
     ]
     reached: list[float] = []
@@ -114,7 +118,10 @@ def main() -> None:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=60)
-    print(f"{len(reached):,} of {args.offers:,} offers expired and routed on by {args.dispatchers} dispatchers")
+    loops = args.loops or "all loops"
+    print(
+        f"{len(reached):,} of {args.offers:,} offers expired and routed on by {args.dispatchers} dispatchers ({loops})"
+    )
     common.report(f"deadline-to-re-offer lag, {args.offers:,} at once", [max(0.0, r) for r in reached], baseline, 2000)
     rate = len(reached) / max(reached) if reached and max(reached) > 0 else float("nan")
     print(f"  throughput: {rate:,.0f} re-routes/s")

@@ -196,6 +196,10 @@ HOD_SAFETY_NET_HOURS = env_int("HOD_SAFETY_NET_HOURS", 72, minimum=1)
 # Dispatcher: seconds between polls when idle, and how many rows one unit of work takes.
 HOD_DISPATCH_POLL_SECONDS = env_int("HOD_DISPATCH_POLL_SECONDS", 1, minimum=0)
 HOD_DISPATCH_BATCH = env_int("HOD_DISPATCH_BATCH", 100, minimum=1)
+# Due offers one expiry transaction re-routes together: larger batches re-route faster when
+# thousands fall due at once; an agent accepting one of them waits for the batch to commit
+# (about 0.3 s for 250 on a 2-core machine).
+HOD_EXPIRY_BATCH = env_int("HOD_EXPIRY_BATCH", 250, minimum=1)
 # Outbox delivery: attempts before a message is given up, and the first retry delay.
 HOD_DELIVERY_MAX_ATTEMPTS = env_int("HOD_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 HOD_DELIVERY_BACKOFF_SECONDS = env_int("HOD_DELIVERY_BACKOFF_SECONDS", 10, minimum=1)

@@ -8,9 +8,12 @@ every column without a database default must be given.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import connection, models
 
 _statements: dict[tuple[type[models.Model], tuple[str, ...], bool, str], str] = {}
@@ -53,3 +56,67 @@ def add(instance: M) -> M:
     instance.pk = insert(type(instance), returning_pk=True, **values)
     instance._state.adding = False
     return instance
+
+
+# Field types whose values psycopg takes as they are, with no preparation by the field.
+_AS_IS = frozenset(
+    {
+        "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "DateField", "DateTimeField",
+        "FloatField", "ForeignKey", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+        "SmallIntegerField", "TextField", "UUIDField",
+    }
+)  # fmt: skip
+
+
+def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    kind = field.get_internal_type()
+    if kind in _AS_IS:
+        return lambda value: value
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: json.dumps(value, cls=encoder)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+@cache
+def _columns(model: type[models.Model]) -> tuple[tuple[str, str, str, Callable[[Any], Any]], ...]:
+    """(attname, quoted column, PostgreSQL type, preparer) of every column but the key."""
+    quote = connection.ops.quote_name
+    return tuple(
+        (f.attname, quote(f.column), f.db_type(connection), _preparer(f))  # type: ignore[misc]
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+    )
+
+
+def add_all(instances: list[M]) -> list[M]:
+    """INSERT many new instances of one model in one statement and give each its primary
+    key, like `bulk_create`. On PostgreSQL one array per column (INSERT … SELECT FROM
+    unnest … RETURNING), bound on the server so psycopg sends the arrays in binary: for a
+    dispatcher's batch of thousands of rows this is several times cheaper than the ORM's
+    per-value preparation. Elsewhere, `bulk_create`."""
+    if not instances:
+        return instances
+    model = type(instances[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(instances)  # type: ignore[attr-defined]
+        return instances
+    columns = _columns(model)
+    arrays = [[prepare(getattr(instance, name)) for instance in instances] for name, _, _, prepare in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(column for _, column, _, _ in columns)
+    typed = ", ".join(f"%s::{kind}[]" for _, _, kind, _ in columns)
+    # Names and types come from the model's own fields; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT {names} FROM unnest({typed}) WITH ORDINALITY AS u({names}, _n) ORDER BY _n "
+        f"RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
+    )
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, arrays)
+        keys = [row[0] for row in cursor.fetchall()]
+    for instance, key in zip(instances, keys, strict=True):
+        instance.pk = key
+        instance._state.adding = False
+    return instances

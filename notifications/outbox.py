@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 
 from agents.models import Agent
-from lib.inserts import add
+from lib.inserts import add, add_all
 from notifications import wake
 from notifications.models import Channel, Message, MessageState
 from referrals.models import Offer, Referral
@@ -56,10 +56,10 @@ def consumer_notice(referral: Referral, template: str, data: dict[str, Any], now
     ))  # fmt: skip
 
 
-def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: datetime) -> list[Message]:
+def agent_messages(agent: Agent, template: str, data: dict[str, Any], now: datetime) -> list[Message]:
     """A message to an agent on every channel of their preferred contact method, in their
-    language (a pause after a miss, say)."""
-    messages = [
+    language (a pause after a miss, say); not yet saved (see `save`)."""
+    return [
         Message(
             channel=channel,
             to=_address(agent, channel),
@@ -73,21 +73,30 @@ def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: dateti
         for channel in agent.channels
         if _address(agent, channel)
     ]
+
+
+def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: datetime) -> list[Message]:
+    """`agent_messages`, saved."""
+    return save(agent_messages(agent, template, data, now))
+
+
+def save(messages: list[Message]) -> list[Message]:
+    """Put messages in the outbox in one statement, and wake the dispatchers at commit."""
     wake.announce()
-    return Message.objects.bulk_create(messages)
+    return add_all(messages)
 
 
-def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime) -> list[Message]:
+def offer_messages(offer: Offer, agent: Agent, referral: Referral, now: datetime) -> list[Message]:
     """A new direct offer: one message per channel of the agent's preferred method.
 
     Only the location and the deadline are in the data: never the consumer's name or
-    contact details (R-SEC-2).
+    contact details (R-SEC-2). Not yet saved (see `save`).
     """
     data = {
         "location": referral.location_label,
         "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
     }
-    messages = [
+    return [
         Message(
             channel=channel,
             to=_address(agent, channel),
@@ -103,8 +112,11 @@ def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime)
         for channel in agent.channels
         if _address(agent, channel)
     ]
-    wake.announce()
-    return Message.objects.bulk_create(messages)
+
+
+def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime) -> list[Message]:
+    """`offer_messages`, saved."""
+    return save(offer_messages(offer, agent, referral, now))
 
 
 # One statement per table, whatever the number of recipients: the fan-out to a whole state

@@ -15,6 +15,28 @@ def actor_for_agent(agent_id: int) -> str:
     return f"agent:{agent_id}"
 
 
+def event(
+    kind: str,
+    at: datetime,
+    *,
+    actor: str = SYSTEM,
+    referral: Referral | None = None,
+    offer: Offer | None = None,
+    agent_id: int | None = None,
+    **data: Any,
+) -> Event:
+    """An event not yet written, for a batch to write many in one statement (`bulk_create`)."""
+    return Event(
+        at=at,
+        kind=kind,
+        actor=actor,
+        referral_id=referral.pk if referral is not None else None,
+        offer_id=offer.pk if offer is not None else None,
+        agent_id=agent_id,
+        data=data,
+    )
+
+
 def record(
     kind: str,
     *,

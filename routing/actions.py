@@ -15,22 +15,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 
 from agents.models import Agent
 from availability import services as availability
 from eligibility.models import Coverage
 from eligibility.services import plan_year_at
-from lib.inserts import add
+from lib.inserts import add, add_all
 from lib.phones import display_phone
 from notifications import outbox
-from referrals.events import SYSTEM, actor_for_agent, record
+from referrals.events import SYSTEM, actor_for_agent, event, record
 from referrals.models import OPEN_STATUSES, Offer, OfferKind, Outcome, Referral, Status
+from routing import candidates
 from routing.candidates import Candidate, next_candidate
 
 logger = logging.getLogger(__name__)
-# Referrals one expiry transaction holds at most: small, so that an agent accepting one of
-# them waits little, and so that the other dispatchers claim the next ones in parallel.
-EXPIRY_BATCH = 20
 # PostgreSQL's deadlock_detected, serialization_failure, lock_not_available: a lost race, not a bad row.
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 
@@ -231,27 +231,167 @@ def expire_due_offers(
     1. Claim the referrals whose direct offer is due, oldest deadline first, in one query
        that locks them and skips rows another dispatcher holds (PostgreSQL: FOR UPDATE
        SKIP LOCKED), so several dispatchers split the work instead of queueing on it.
-    2. Expire and re-route each one inside a savepoint, so one bad row cannot undo the
-       batch; its id is appended to `failed` so the dispatcher can back off from it.
-    3. Commit: the claim is short, so an agent accepting one of these waits little.
-    Returns how many offers were expired; a full batch means there may be more.
+    2. Expire and re-route them all at once (`_expire_batch`): a few statements for the
+       whole claim, however large, where one referral at a time took a dozen each.
+    3. Commit: an agent accepting one of these waits for the batch, a fraction of a second.
+    A lost lock race leaves the claim for the next round. Any other failure is retried one
+    referral at a time, each inside a savepoint, so one bad row cannot hold up the others;
+    its id is appended to `failed` so the dispatcher can back off from it.
+    Returns how many offers were expired; `limit` of them means there may be more.
     """
-    limit = min(limit or settings.HOD_DISPATCH_BATCH, EXPIRY_BATCH)
+    limit = limit or settings.HOD_EXPIRY_BATCH
+    try:
+        with transaction.atomic():
+            claimed = list(_claim_due(now, skip)[:limit])
+            return _expire_batch(claimed, now) if claimed else 0
+    except Exception as error:
+        if isinstance(error, OperationalError) and _lost_a_race(error):
+            # Two dispatchers (or a dispatcher and an agent's click) locked the same rows in
+            # opposite orders: nothing is wrong with these referrals; the next round retries.
+            logger.warning("expiring a batch of offers lost a lock race (%s); retrying", error)
+            return 0
+        logger.exception("expiring a batch of offers failed; trying them one at a time")
+    return _expire_each(now, limit=limit, skip=skip, failed=failed)
+
+
+def _claim_due(now: datetime, skip: frozenset[int]) -> QuerySet[Referral]:
+    claimed = (
+        Referral.objects.filter(
+            status=Status.OFFERED,
+            offers__outcome=Outcome.PENDING,
+            offers__kind=OfferKind.DIRECT,
+            offers__expires_at__lte=now,
+        )
+        .exclude(pk__in=skip)
+        .order_by("offers__expires_at", "pk")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        claimed = claimed.select_for_update(skip_locked=True, of=("self",))
+    return claimed
+
+
+EXPIRE_SQL = """
+UPDATE referrals_offer SET outcome = 'expired', decided_at = %s
+WHERE referral_id IN ({ids}) AND outcome = 'pending' AND kind = 'direct' AND expires_at <= %s
+RETURNING id, referral_id, agent_id, rank
+"""
+
+
+def _expire_batch(referrals: list[Referral], now: datetime) -> int:
+    """Expire the due offer of each claimed (locked) referral and route each one on, with
+    the same outcome as `_expire` one after another, in a handful of statements:
+
+    1. one UPDATE … RETURNING marks the offers missed (R-MISS-1);
+    2. the candidates of every referral read together, a page of each per query, then the
+       decisions in memory, in claim order: agents who missed in this batch count as paused (R-MISS-4),
+       and an agent offered one referral goes behind equally near agents for the next ones
+       (R-ROUTE-3's ties), exactly as if each offer had been written before the next choice;
+    3. the agents concerned locked in id order (two dispatchers never wait on each other in
+       a cycle), then one statement per table: pauses, waits restarted, offers, events,
+       messages. Referrals with no candidate left go to the safety net as before.
+    """
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(referrals))
+        cursor.execute(EXPIRE_SQL.format(ids=marks), [at, *(r.pk for r in referrals), at])
+        expired = {
+            referral_id: Offer(
+                pk=offer_id,
+                referral_id=referral_id,
+                agent_id=agent_id,
+                rank=rank,
+                kind=OfferKind.DIRECT,
+                outcome=Outcome.EXPIRED,
+                decided_at=now,
+            )  # fmt: skip
+            for offer_id, referral_id, agent_id, rank in cursor.fetchall()
+        }
+    due = [referral for referral in referrals if referral.pk in expired]
+    missed = {offer.agent_id for offer in expired.values()}
+    plan_year = plan_year_at(now)
+    streams = [candidates.Stream(referral, plan_year, now, paused_now=missed) for referral in due]
+    candidates.read_ahead(streams)
+    decisions: dict[int, candidates.Decision] = {}
+    offered_now: set[int] = set()
+    for referral, stream in zip(due, streams, strict=True):
+        decision = candidates.decide(stream, offered_now=offered_now)
+        decisions[referral.pk] = decision
+        if decision.chosen is not None:
+            offered_now.add(decision.chosen.agent_id)
+
+    agents = {
+        agent.pk: agent
+        for agent in Agent.objects.filter(pk__in=sorted(missed | offered_now))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .only("email", "phone", "preferred_contact", "failed_channels", "ui_language", "paused_at")
+    }
+    paused = sorted(agent_id for agent_id in missed if agents[agent_id].paused_at is None)
+    Agent.objects.filter(pk__in=paused).update(paused_at=now)
+    to_tell = set(paused)  # once each, however many offers they missed
+    Agent.objects.filter(pk__in=sorted(offered_now)).update(last_offered_at=now)
+    Coverage.objects.filter(agent_id__in=sorted(offered_now)).update(last_offered_at=now)
+
+    window = offer_window()
+    offers = add_all(
+        [
+            Offer(
+                referral=referral,
+                agent_id=chosen.agent_id,
+                kind=OfferKind.DIRECT,
+                offered_at=now,
+                expires_at=now + window,
+                outcome=Outcome.PENDING,
+                rank=expired[referral.pk].rank + 1,
+                distance_miles=round(chosen.distance, 2),
+            )  # fmt: skip
+            for referral in due
+            if (chosen := decisions[referral.pk].chosen) is not None
+        ]
+    )
+    new_offers = {offer.referral_id: offer for offer in offers}
+    messages = []
+    events = []
+    pause_notice = {"path": reverse("agent_home")}
+    for referral in due:
+        gone, decision, offer = expired[referral.pk], decisions[referral.pk], new_offers.get(referral.pk)
+        events.append(event("missed", now, referral=referral, offer=gone, agent_id=gone.agent_id))
+        if gone.agent_id in to_tell:
+            to_tell.discard(gone.agent_id)
+            events.append(event("paused", now, agent_id=gone.agent_id, offer_id=gone.pk))
+            messages += outbox.agent_messages(agents[gone.agent_id], "paused", pause_notice, now)
+        explanation: dict[str, Any] = {"examined": decision.examined, "passed_over": decision.passed_over}
+        if offer is None:
+            events.append(event("routed", now, referral=referral, chosen=None, miles=None, **explanation))
+            continue
+        messages += outbox.offer_messages(offer, agents[offer.agent_id], referral, now)
+        miles = round(decisions[referral.pk].chosen.distance, 1)  # type: ignore[union-attr]
+        events.append(
+            event(
+                "routed",
+                now,
+                referral=referral,
+                offer=offer,
+                agent_id=offer.agent_id,
+                chosen=offer.agent_id,
+                miles=miles,
+                rank=offer.rank,
+                **explanation,
+            )  # fmt: skip
+        )
+    add_all(events)
+    outbox.save(messages)
+    for referral in due:
+        if referral.pk not in new_offers:
+            escalate_to_safety_net(referral, now)
+    return len(due)
+
+
+def _expire_each(now: datetime, *, limit: int, skip: frozenset[int], failed: list[int] | None) -> int:
+    """`expire_due_offers` one referral at a time, each in a savepoint (see there)."""
     done = 0
     with transaction.atomic():
-        claimed = (
-            Referral.objects.filter(
-                status=Status.OFFERED,
-                offers__outcome=Outcome.PENDING,
-                offers__kind=OfferKind.DIRECT,
-                offers__expires_at__lte=now,
-            )
-            .exclude(pk__in=skip)
-            .order_by("offers__expires_at", "pk")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            claimed = claimed.select_for_update(skip_locked=True, of=("self",))
-        for referral in claimed[:limit]:
+        for referral in _claim_due(now, skip)[:limit]:
             offer = Offer.objects.filter(
                 referral=referral, outcome=Outcome.PENDING, kind=OfferKind.DIRECT, expires_at__lte=now
             ).first()
@@ -262,9 +402,6 @@ def expire_due_offers(
                     done += _expire(referral, offer, now)
             except Exception as error:
                 if isinstance(error, OperationalError) and _lost_a_race(error):
-                    # Two dispatchers (or a dispatcher and an agent's click) locked the same
-                    # agents in opposite orders: nothing is wrong with this referral, so it is
-                    # tried again on the next round rather than set aside for a minute.
                     logger.warning("expiry of referral %s lost a lock race (%s); retrying", referral.pk, error)
                     continue
                 logger.exception("could not expire the offer of referral %s", referral.pk)

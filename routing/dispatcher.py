@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -26,10 +26,11 @@ from django.utils import timezone
 from notifications import wake
 from notifications.delivery import Pacer, deliver_due
 from referrals.services import send_contact_reminders
-from routing.actions import EXPIRY_BATCH, close_stale_safety_net, expire_due_offers
+from routing.actions import close_stale_safety_net, expire_due_offers
 
 logger = logging.getLogger(__name__)
 BACKOFF = timedelta(seconds=60)
+LOOPS = ("routing", *settings.HOD_CHANNELS)
 
 
 class Dispatcher:
@@ -44,12 +45,13 @@ class Dispatcher:
         now = self.clock()
         self.quarantine = {rid: until for rid, until in self.quarantine.items() if until > now}
         failed: list[int] = []
-        expired = expire_due_offers(now, limit=self.batch, skip=frozenset(self.quarantine), failed=failed)
+        expiry_batch = settings.HOD_EXPIRY_BATCH
+        expired = expire_due_offers(now, limit=expiry_batch, skip=frozenset(self.quarantine), failed=failed)
         for referral_id in failed:
             self.quarantine[referral_id] = now + BACKOFF
         closed = close_stale_safety_net(self.clock(), limit=self.batch)
         reminded = send_contact_reminders(self.clock(), limit=self.batch)
-        return expired + len(failed) >= min(self.batch, EXPIRY_BATCH) or max(closed, reminded) >= self.batch
+        return expired + len(failed) >= expiry_batch or max(closed, reminded) >= self.batch
 
     def deliver_once(self, channel: str, pacer: Pacer) -> bool:
         """Send one claim's worth of one channel's due messages; True when it was full."""
@@ -60,15 +62,24 @@ class Dispatcher:
         routed = self.route_once()
         return deliver_due(self.clock(), limit=self.batch) >= self.batch or routed
 
-    def loop(self, stop: threading.Event) -> None:
-        """Run every loop in its own thread until `stop` is set."""
-        logger.info("dispatcher started")
-        threads = [threading.Thread(target=self._repeat, args=(self.route_once, stop, None), name="dispatch-routing")]
+    def loop(self, stop: threading.Event, loops: Collection[str] = ()) -> None:
+        """Run each loop (`routing` and one per channel; all when `loops` is empty) in its own
+        thread until `stop` is set. A deployment may run routing and delivery in separate
+        processes, so that a burst of expiries never shares a core with its own messages."""
+        loops = loops or LOOPS
+        logger.info("dispatcher started: %s", ", ".join(loops))
+        threads = []
+        if "routing" in loops:
+            threads.append(
+                threading.Thread(target=self._repeat, args=(self.route_once, stop, None), name="dispatch-routing")
+            )
         for channel in settings.HOD_CHANNELS:
+            if channel not in loops:
+                continue
             work = partial(self.deliver_once, channel, Pacer(settings.HOD_SEND_RATES[channel]))
             bell = wake.bell.subscribe()
             threads.append(threading.Thread(target=self._repeat, args=(work, stop, bell), name=f"dispatch-{channel}"))
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and set(loops) & set(settings.HOD_CHANNELS):
             threads.append(threading.Thread(target=wake.Listener(stop).run, name="dispatch-listener"))
         for thread in threads:
             thread.start()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, wait_until
@@ -89,6 +90,40 @@ def test_a_hanging_text_provider_holds_up_neither_the_offers_nor_the_email(setti
         provider.stop()
         channel.cache_clear()
     assert not dispatcher.is_alive()
+
+
+def test_routing_and_delivery_can_run_in_separate_dispatchers(settings: Any) -> None:
+    """`dispatch --loops routing` routes on and leaves the messages to a `--loops email` one."""
+    make_agent("Ana", languages=["es"], contact="email_only")
+    diego = make_agent("Diego", zip_code="85701", languages=["es"], contact="email_only")
+    referral = request_referral(NOW)
+    locmem.outbox.clear()
+    later = Dispatcher(clock=lambda: NOW + timedelta(minutes=15))
+    stop = threading.Event()
+    router = threading.Thread(target=later.loop, args=(stop, ["routing"]))
+    router.start()
+    try:
+        assert wait_until(lambda: Offer.objects.filter(referral=referral, outcome="pending", agent=diego).exists(), 10)
+        names = {thread.name for thread in threading.enumerate()}
+        assert "dispatch-routing" in names and not {"dispatch-email", "dispatch-sms", "dispatch-push"} & names
+        assert locmem.outbox == []
+    finally:
+        stop.set()
+        router.join(10)
+    stop = threading.Event()
+    sender = threading.Thread(target=later.loop, args=(stop, ["email"]))
+    sender.start()
+    try:
+        assert wait_until(lambda: diego.email in [m.to for m in locmem.outbox], 10)
+    finally:
+        stop.set()
+        sender.join(10)
+    assert not router.is_alive() and not sender.is_alive()
+
+
+def test_dispatch_names_an_unknown_loop() -> None:
+    with pytest.raises(CommandError, match="unknown loop fax; choose from routing, email, sms, push"):
+        call_command("dispatch", "--loops", "routing,fax")
 
 
 def test_one_announcement_per_transaction_even_after_a_rolled_back_savepoint() -> None:

@@ -124,6 +124,7 @@ def _dispatcher(tmp_path, batch: int) -> subprocess.Popen[bytes]:
         "DATABASE_URL": database_url(),
         "HOD_PLAN_YEAR": "2027",
         "HOD_DISPATCH_BATCH": str(batch),
+        "HOD_EXPIRY_BATCH": str(batch),
         "HOD_DISPATCH_POLL_SECONDS": "0",
         "HOD_VAR_DIR": str(tmp_path),
         "LOG_LEVEL": "WARNING",

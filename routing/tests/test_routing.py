@@ -11,7 +11,7 @@ from hod.testing import WEEKDAY_MORNING, consumer, make_agent
 from intake.services import request_form, submit
 from notifications.models import Message
 from referrals.models import Event, Offer, Outcome, Referral, Status
-from routing import actions
+from routing import actions, candidates
 from routing.dispatcher import Dispatcher
 
 pytestmark = pytest.mark.django_db
@@ -194,14 +194,15 @@ def test_a_row_that_fails_does_not_stop_the_others(monkeypatch):
     make_agent("Diego", zip_code="85701", languages=["es"])
     first = intake()
     second = intake(phone="602-555-0199")
-    real_route = actions.route
+    real_decide = candidates.decide
 
-    def broken_for_first(referral, now, **kw):
-        if referral.pk == first.pk:
+    def broken_for_first(stream, **kw):
+        if stream.referral.pk == first.pk:
             raise RuntimeError("corrupt row")
-        return real_route(referral, now, **kw)
+        return real_decide(stream, **kw)
 
-    monkeypatch.setattr(actions, "route", broken_for_first)
+    # The batch fails as a whole, then each referral is tried on its own.
+    monkeypatch.setattr(candidates, "decide", broken_for_first)
     dispatcher = Dispatcher(clock=lambda: NOW + timedelta(minutes=15))
     with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
         dispatcher.run_once()
@@ -286,3 +287,43 @@ def test_switching_todays_availability_on_also_ends_a_pause():
     ana.refresh_from_db()
     assert ana.paused_at is None
     assert pending_offer(intake()).agent == ana
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["as-one-batch", "one-at-a-time"])
+def test_offers_expiring_together_go_where_one_at_a_time_would_send_them(together, caplog):
+    """Three consumers' offers lapse at the same instant. Whether the dispatcher handles them
+    as one batch or one by one, the next agents are the same: the agent who waited longest
+    first, then — that agent's wait having just restarted — the next one, even when they sit
+    past the first page of equally near candidates."""
+    holder = make_agent("Holder", zip_code="85003", languages=["es"])
+    referrals = [intake(phone=f"602-555-01{n:02}") for n in range(3)]
+    assert {pending_offer(r).agent for r in referrals} == {holder}
+    off = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    for n in range(15):  # nearer in the queue than anyone, but off today: the whole first page
+        make_agent(f"Off{n}", zip_code="85003", languages=["es"], weekly=off, last_offered_at=NOW - timedelta(days=9))
+    x = make_agent("Xochitl", zip_code="85003", languages=["es"], last_offered_at=NOW - timedelta(days=5))
+    y = make_agent("Yolanda", zip_code="85003", languages=["es"], last_offered_at=NOW - timedelta(days=4))
+    due = NOW + timedelta(minutes=15)
+    if together:
+        assert actions.expire_due_offers(due) == 3
+    else:
+        assert actions._expire_each(due, limit=10, skip=frozenset(), failed=None) == 3
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no fall-back to one at a time
+
+    assert [pending_offer(r).agent for r in referrals] == [x, y, x]
+    assert [pending_offer(r).rank for r in referrals] == [2, 2, 2]
+    for referral in referrals:
+        kinds = list(Event.objects.filter(referral=referral).order_by("pk").values_list("kind", flat=True))
+        assert kinds == ["received", "routed", "missed", "routed"]
+        routed = Event.objects.filter(referral=referral, kind="routed").order_by("pk").last()
+        assert routed.data["examined"] == 16  # the fifteen who are off, then the one chosen
+        assert {p["reason"] for p in routed.data["passed_over"]} == {"day_off"}
+    holder.refresh_from_db()
+    assert holder.paused_at == due  # paused once for the three misses (R-MISS-4)…
+    assert Event.objects.filter(kind="paused", agent_id=holder.pk).count() == 1
+    paused_notices = Message.objects.filter(agent=holder, template="paused")
+    assert sorted(paused_notices.values_list("channel", flat=True)) == ["email", "push", "sms"]  # …and told once
+    offer_notices = Message.objects.filter(template="offer", offer__in=[pending_offer(r) for r in referrals])
+    assert offer_notices.count() == 9  # three channels for each new offer
+    x.refresh_from_db()
+    assert x.last_offered_at == due

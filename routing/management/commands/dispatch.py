@@ -5,15 +5,29 @@ import signal
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing.dispatcher import Dispatcher
+from routing.dispatcher import LOOPS, Dispatcher
 
 
 class Command(BaseCommand):
     help = "Expire due offers and route on, deliver the outbox, close stale safety-net referrals."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--loops",
+            default=",".join(LOOPS),
+            help=f"Comma-separated loops to run (default all: {','.join(LOOPS)}); e.g. routing "
+            "processes apart from delivery ones.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        loops = [name.strip() for name in options["loops"].split(",") if name.strip()]
+        unknown = sorted(set(loops) - set(LOOPS))
+        if unknown or not loops:
+            raise CommandError(
+                f"--loops: unknown loop {', '.join(unknown) or '(none given)'}; choose from {', '.join(LOOPS)}"
+            )
         gc.freeze()  # Django and the ZIP index stay for the process's life: not for the GC to walk
         stop = threading.Event()
 
@@ -23,4 +37,4 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        Dispatcher().loop(stop)
+        Dispatcher().loop(stop, loops)
