@@ -105,7 +105,7 @@ def add_all(instances: list[M]) -> list[M]:
     arrays = [[prepare(getattr(instance, name)) for instance in instances] for name, _, _, prepare in columns]
     quote = connection.ops.quote_name
     names = ", ".join(column for _, column, _, _ in columns)
-    typed = ", ".join(f"%s::{kind}[]" for _, _, kind, _ in columns)
+    typed = ", ".join(f"%b::{kind}[]" for _, _, kind, _ in columns)  # arrays in binary
     # Names and types come from the model's own fields; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -107,7 +108,7 @@ PER_REFERRAL = {
     "skip": "int8",
 }
 RING_SQL = RING_TEMPLATE.format(**{name: f"%({name})s" for name in PER_REFERRAL})
-_BATCH = ", ".join(f"%({name})s::{kind}[]" for name, kind in PER_REFERRAL.items())
+_BATCH = ", ".join(f"%({name})b::{kind}[]" for name, kind in PER_REFERRAL.items())  # binary arrays
 # Names and types are this module's constants; every value is a parameter.
 PAGES_SQL = f"""
 SELECT b.referral AS for_referral, page.*
@@ -291,7 +292,9 @@ def read_pages(streams: list[Stream]) -> None:
     params = {name: requests[0][name] for name in ("now", "ky", "plan_year", "today")}
     params.update({name: [request[name] for request in requests] for name in PER_REFERRAL})
     pages: dict[int, list[Row]] = {request["referral"]: [] for request in requests}
-    with connection.cursor() as cursor:
+    # Bound on the server: psycopg sends the arrays in binary, not quoted as text.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(PAGES_SQL, params)
         for for_referral, *row in cursor.fetchall():
             pages[for_referral].append(dict(zip(COLUMNS, row, strict=True)))
