@@ -14,8 +14,11 @@ from django.urls import reverse
 from agents.models import Agent
 from availability import rules
 from availability.models import OutOfOffice, Schedule
+from lib.inserts import add
 from notifications import outbox
-from referrals.events import SYSTEM, actor_for_agent, record
+from notifications.models import Message
+from referrals.events import actor_for_agent, event, record
+from referrals.models import Event
 
 # How far ahead the preview looks, and how finely (schedules are set in minutes; five is
 # the finest step the settings page offers).
@@ -127,10 +130,19 @@ def pause_after_miss(agent_id: int, now: datetime, *, offer_id: int | None = Non
     channel of their contact method. False when they were already paused."""
     if Agent.objects.filter(pk=agent_id, paused_at__isnull=True).update(paused_at=now) != 1:
         return False
-    agent = Agent.objects.get(pk=agent_id)
-    outbox.agent_notices(agent, "paused", {"path": reverse("agent_home")}, now)
-    record("paused", at=now, actor=SYSTEM, agent_id=agent_id, offer_id=offer_id)
+    paused, notices = paused_announcements(Agent.objects.get(pk=agent_id), now, offer_id=offer_id)
+    add(paused)
+    outbox.save(notices)
     return True
+
+
+def paused_announcements(agent: Agent, now: datetime, *, offer_id: int | None) -> tuple[Event, list[Message]]:
+    """What a pause after a miss writes, not yet saved: its event, and the agent's notices
+    (one statement each for a whole batch of pauses)."""
+    return (
+        event("paused", now, agent_id=agent.pk, offer_id=offer_id),
+        outbox.agent_messages(agent, "paused", {"path": reverse("agent_home")}, now),
+    )
 
 
 def resume(agent: Agent, now: datetime) -> bool:

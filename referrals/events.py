@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lib.inserts import insert
+from lib.inserts import add
 from referrals.models import Event, Offer, Referral
 
 SYSTEM = "system"
@@ -25,7 +25,7 @@ def event(
     agent_id: int | None = None,
     **data: Any,
 ) -> Event:
-    """An event not yet written, for a batch to write many in one statement (`bulk_create`)."""
+    """An event not yet written (`record` writes one; a batch writes many with `add_all`)."""
     return Event(
         at=at,
         kind=kind,
@@ -49,13 +49,4 @@ def record(
 ) -> None:
     """Append one event. A plain INSERT (lib.inserts): the log is written on every step of
     every referral, and `Event.save()` adds nothing to a new row."""
-    insert(
-        Event,
-        at=at,
-        kind=kind,
-        actor=actor,
-        referral_id=referral.pk if referral is not None else None,
-        offer_id=offer.pk if offer is not None else None,
-        agent_id=agent_id,
-        data=data,
-    )
+    add(event(kind, at, actor=actor, referral=referral, offer=offer, agent_id=agent_id, **data))

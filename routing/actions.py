@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 
 from agents.models import Agent
 from availability import services as availability
@@ -91,8 +90,9 @@ def route(referral: Referral, now: datetime, *, actor: str = SYSTEM, rank: int |
 LAST_OFFERED_SQL = "UPDATE {table} SET last_offered_at = %s WHERE {key} = %s"
 
 
-def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
-    offer = Offer(
+def _new_offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
+    """A direct offer of 15 minutes (R-ROUTE-4), not yet written."""
+    return Offer(
         referral=referral,
         agent_id=candidate.agent_id,
         kind=OfferKind.DIRECT,
@@ -102,6 +102,10 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
         rank=rank,
         distance_miles=round(candidate.distance, 2),
     )
+
+
+def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
+    offer = _new_offer(referral, candidate, rank, now)
     # Plain statements (lib.inserts): this runs for every consumer and every re-route.
     add(offer)
     with connection.cursor() as cursor:
@@ -332,19 +336,9 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
     Agent.objects.filter(pk__in=sorted(offered_now)).update(last_offered_at=now)
     Coverage.objects.filter(agent_id__in=sorted(offered_now)).update(last_offered_at=now)
 
-    window = offer_window()
     offers = add_all(
         [
-            Offer(
-                referral=referral,
-                agent_id=chosen.agent_id,
-                kind=OfferKind.DIRECT,
-                offered_at=now,
-                expires_at=now + window,
-                outcome=Outcome.PENDING,
-                rank=expired[referral.pk].rank + 1,
-                distance_miles=round(chosen.distance, 2),
-            )  # fmt: skip
+            _new_offer(referral, chosen, expired[referral.pk].rank + 1, now)
             for referral in due
             if (chosen := decisions[referral.pk].chosen) is not None
         ]
@@ -352,14 +346,14 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
     new_offers = {offer.referral_id: offer for offer in offers}
     messages = []
     events = []
-    pause_notice = {"path": reverse("agent_home")}
     for referral in due:
         gone, decision, offer = expired[referral.pk], decisions[referral.pk], new_offers.get(referral.pk)
         events.append(event("missed", now, referral=referral, offer=gone, agent_id=gone.agent_id))
         if gone.agent_id in to_tell:
             to_tell.discard(gone.agent_id)
-            events.append(event("paused", now, agent_id=gone.agent_id, offer_id=gone.pk))
-            messages += outbox.agent_messages(agents[gone.agent_id], "paused", pause_notice, now)
+            paused_event, notices = availability.paused_announcements(agents[gone.agent_id], now, offer_id=gone.pk)
+            events.append(paused_event)
+            messages += notices
         explanation: dict[str, Any] = {"examined": decision.examined, "passed_over": decision.passed_over}
         if offer is None:
             events.append(event("routed", now, referral=referral, chosen=None, miles=None, **explanation))

@@ -126,6 +126,12 @@ def test_dispatch_names_an_unknown_loop() -> None:
         call_command("dispatch", "--loops", "routing,fax")
 
 
+def test_dispatch_names_an_unknown_loop_in_the_sites_language(settings: Any) -> None:
+    settings.LANGUAGE_CODE = "es"
+    with pytest.raises(CommandError, match="bucle desconocido fax; elija entre routing, email, sms, push"):
+        call_command("dispatch", "--loops", "fax")
+
+
 def test_one_announcement_per_transaction_even_after_a_rolled_back_savepoint() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

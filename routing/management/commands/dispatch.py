@@ -5,7 +5,10 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from routing.dispatcher import LOOPS, Dispatcher
 
@@ -25,9 +28,11 @@ class Command(BaseCommand):
         loops = [name.strip() for name in options["loops"].split(",") if name.strip()]
         unknown = sorted(set(loops) - set(LOOPS))
         if unknown or not loops:
-            raise CommandError(
-                f"--loops: unknown loop {', '.join(unknown) or '(none given)'}; choose from {', '.join(LOOPS)}"
-            )
+            with translation.override(settings.LANGUAGE_CODE):
+                raise CommandError(
+                    _("--loops: unknown loop %(names)s; choose from %(loops)s")
+                    % {"names": ", ".join(unknown) or _("(none given)"), "loops": ", ".join(LOOPS)}
+                )
         gc.freeze()  # Django and the ZIP index stay for the process's life: not for the GC to walk
         stop = threading.Event()
 
