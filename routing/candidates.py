@@ -57,8 +57,12 @@ class Decision:
 # whether they are out of office now. Plain SQL that SQLite and PostgreSQL both run;
 # `last_offered_at IS NOT NULL` sorts the never-offered first on both. The referral's own
 # values are left as {placeholders}: parameters for one referral (RING_SQL), or the columns
-# of a batch of them joined LATERAL on PostgreSQL (FIRST_PAGES_SQL), so both read the same
-# rows in the same order.
+# of a batch of them joined LATERAL on PostgreSQL (PAGES_SQL), so both read the same rows in
+# the same order. Agents already offered the referral are left out only among the nearest
+# rows: one per offer at most (an agent has one coverage row per state and language, and
+# one direct offer per referral), so the nearest skip + take + offers rows always hold the
+# page, and the look-up runs for a page's rows instead of for every row of the ring (600
+# in Phoenix's inner ring).
 RING_TEMPLATE = """
 SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phone, a.preferred_contact, a.paused_at,
        a.failed_channels, a.ui_language,
@@ -70,18 +74,24 @@ SELECT r.agent_id, r.lat, r.lon, r.last_offered_at, a.time_zone, a.email, a.phon
        r.d2
 FROM (
     SELECT agent_id, lat, lon, last_offered_at, d2 FROM (
-        SELECT c.agent_id, c.lat, c.lon, c.last_offered_at,
-               (c.lat - {lat}) * (c.lat - {lat}) * %(ky)s + (c.lon - {lon}) * (c.lon - {lon}) * {kx} AS d2
-        FROM eligibility_coverage c
-        WHERE c.plan_year = %(plan_year)s AND c.state = {state} AND c.language = {language}
-          AND c.lat BETWEEN {lat_min} AND {lat_max} AND c.lon BETWEEN {lon_min} AND {lon_max}
-          AND (c.valid_until IS NULL OR c.valid_until >= %(today)s)
-          AND NOT EXISTS (
-              SELECT 1 FROM referrals_offer o
-              WHERE o.referral_id = {referral} AND o.agent_id = c.agent_id AND o.kind = 'direct'
-          )
-    ) ring
-    WHERE d2 > {inner2} AND d2 <= {outer2}
+        SELECT agent_id, lat, lon, last_offered_at, d2 FROM (
+            SELECT c.agent_id, c.lat, c.lon, c.last_offered_at,
+                   (c.lat - {lat}) * (c.lat - {lat}) * %(ky)s + (c.lon - {lon}) * (c.lon - {lon}) * {kx} AS d2
+            FROM eligibility_coverage c
+            WHERE c.plan_year = %(plan_year)s AND c.state = {state} AND c.language = {language}
+              AND c.lat BETWEEN {lat_min} AND {lat_max} AND c.lon BETWEEN {lon_min} AND {lon_max}
+              AND (c.valid_until IS NULL OR c.valid_until >= %(today)s)
+        ) ring
+        WHERE d2 > {inner2} AND d2 <= {outer2}
+        ORDER BY d2, last_offered_at IS NOT NULL, last_offered_at, agent_id
+        LIMIT {skip} + {take} + (
+            SELECT COUNT(*) FROM referrals_offer o WHERE o.referral_id = {referral} AND o.kind = 'direct'
+        )
+    ) nearest
+    WHERE NOT EXISTS (
+        SELECT 1 FROM referrals_offer o
+        WHERE o.referral_id = {referral} AND o.agent_id = nearest.agent_id AND o.kind = 'direct'
+    )
     ORDER BY d2, last_offered_at IS NOT NULL, last_offered_at, agent_id
     LIMIT {take} OFFSET {skip}
 ) r

@@ -101,6 +101,27 @@ def test_an_agent_is_never_offered_the_same_referral_twice():
     assert Offer.objects.filter(referral=referral, agent=ana, kind="direct").count() == 1
 
 
+def test_agents_already_offered_hide_nobody_behind_them_in_the_ring():
+    """The two nearest agents turn the consumer down. The next agent sits just past the
+    first page of the ring (fourteen nearer ones are off today): the consumer reaches them,
+    not the safety net or a town farther away."""
+    ana = make_agent("Ana", zip_code="85004", languages=["es"], last_offered_at=NOW - timedelta(days=20))
+    bea = make_agent("Bea", zip_code="85004", languages=["es"], last_offered_at=NOW - timedelta(days=19))
+    off = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    for n in range(14):  # about a mile away, all off today
+        make_agent(f"Off{n}", zip_code="85003", languages=["es"], weekly=off, last_offered_at=NOW - timedelta(days=9))
+    zoe = make_agent("Zoe", zip_code="85003", languages=["es"], last_offered_at=NOW - timedelta(days=5))
+    make_agent("Tucson", zip_code="85701", languages=["es"])  # ~110 miles
+    referral = intake()
+    assert pending_offer(referral).agent == ana
+    actions.reject(pending_offer(referral).pk, ana, NOW)
+    assert pending_offer(referral).agent == bea
+    actions.reject(pending_offer(referral).pk, bea, NOW)
+    assert pending_offer(referral).agent == zoe
+    routed = Event.objects.filter(referral=referral, kind="routed").order_by("pk").last()
+    assert routed.data["examined"] == 15 and routed.data["chosen"] == zoe.pk
+
+
 def test_unavailable_agents_are_passed_over_with_the_reason():
     make_agent(
         "Nightowl", zip_code="85003", languages=["es"], weekly=[{"on": True, "start": "20:00", "end": "24:00"}] * 7
