@@ -30,8 +30,8 @@ from expiry import weekday_morning_offset
 BASE_PORT = 8790
 
 
-def start_servers(web: int, offset: float, threads: int) -> list[subprocess.Popen[bytes]]:
-    """`web` servers and one dispatcher, all on the same shifted clock."""
+def start_servers(web: int, offset: float, threads: int, dispatcher: bool = True) -> list[subprocess.Popen[bytes]]:
+    """`web` servers and (unless told not to) one dispatcher, all on the same shifted clock."""
     env = {**os.environ}
     procs = [
         subprocess.Popen(
@@ -51,7 +51,8 @@ def start_servers(web: int, offset: float, threads: int) -> list[subprocess.Pope
         )  # fmt: skip
         for i in range(web)
     ]
-    procs.append(subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env))
+    if dispatcher:
+        procs.append(subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env))
     for i in range(web):
         for _ in range(200):
             try:
@@ -95,6 +96,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per web process")
     parser.add_argument("--agents", type=int, default=100_000)
     parser.add_argument("--at", choices=["morning", "now"], default="morning", help="the servers' clock")
+    parser.add_argument(
+        "--no-dispatcher",
+        action="store_true",
+        help="serve only, as a deployment whose dispatchers run on other machines (the messages wait in the outbox)",
+    )
     args = parser.parse_args()
     common.setup(args.agents)
     common.reset_referrals()
@@ -102,7 +108,7 @@ def main() -> None:
     offset = weekday_morning_offset() if args.at == "morning" else 0.0
     total = int(args.rate * args.seconds)
     bodies = payloads(total)
-    procs = start_servers(args.web, offset, args.threads)
+    procs = start_servers(args.web, offset, args.threads, dispatcher=not args.no_dispatcher)
     work: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
     latencies: list[float] = []
     errors: list[str] = []
@@ -149,7 +155,8 @@ def main() -> None:
         for proc in procs:
             proc.wait(timeout=30)
     print(
-        f"sent {total:,} requests in {elapsed:.1f} s ({total / elapsed:.1f}/s) to {args.web} web processes; "
+        f"sent {total:,} requests in {elapsed:.1f} s ({total / elapsed:.1f}/s) to {args.web} web processes"
+        f"{'' if args.no_dispatcher else ' and a dispatcher'}; "
         f"errors: {len(errors)} {sorted(set(errors))[:5]}"
     )
     common.report(f"intake over HTTP at {args.rate:g}/s", latencies, baseline, target_ms=50)

@@ -203,6 +203,9 @@ HOD_EXPIRY_BATCH = env_int("HOD_EXPIRY_BATCH", 250, minimum=1)
 # Outbox delivery: attempts before a message is given up, and the first retry delay.
 HOD_DELIVERY_MAX_ATTEMPTS = env_int("HOD_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 HOD_DELIVERY_BACKOFF_SECONDS = env_int("HOD_DELIVERY_BACKOFF_SECONDS", 10, minimum=1)
+# A delivery loop woken by a commit waits this long before it claims, so the messages of a
+# burst of commits go out in one claim instead of one claim each.
+HOD_DELIVERY_GATHER_SECONDS = env_float("HOD_DELIVERY_GATHER_SECONDS", 0.05, minimum=0)
 # A claimed message is sent again if its sender has not recorded the outcome by then (it died).
 HOD_DELIVERY_LEASE_SECONDS = env_int("HOD_DELIVERY_LEASE_SECONDS", 60, minimum=1)
 # Most messages a second each dispatcher sends on a channel: the provider's rate limit

@@ -52,10 +52,12 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def env_float(name: str, default: float, *, above: float | None = None) -> float:
+def env_float(name: str, default: float, *, above: float | None = None, minimum: float | None = None) -> float:
     value = _number(name, default, float, "a number")
     if above is not None and not value > above:
         raise ConfigError(f"{name}={value!r}: must be more than {above:g}")
+    if minimum is not None and not value >= minimum:
+        raise ConfigError(f"{name}={value!r}: must be at least {minimum:g}")
     return value
 
 

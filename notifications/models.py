@@ -50,8 +50,11 @@ class Message(models.Model):
 
     class Meta:
         indexes = [
-            # Used by notifications.delivery.deliver_due: each channel's delivery loop.
-            models.Index(fields=["channel", "priority", "due_at"], name="message_due", condition=Q(state="queued")),
+            # Used by notifications.delivery.deliver_due: each channel's delivery loop. The
+            # claim's whole order, so a backlog is read a claim at a time, not sorted whole.
+            models.Index(
+                fields=["channel", "priority", "due_at", "id"], name="message_due", condition=Q(state="queued")
+            ),
             # Used by notifications.outbox.cancel_for_referral.
             models.Index(fields=["referral"], name="message_queued_referral", condition=Q(state="queued")),
         ]

@@ -4,8 +4,8 @@ One loop expires due offers and routes on, closes stale safety-net referrals and
 contact reminders; each channel (email, text, app) has a delivery loop of its own, paced
 to its provider's rate, so a slow provider delays neither the offers' 15 minutes nor the
 other channels (R-NOTIFY-3). Delivery loops wake the moment a message is committed
-(notifications.wake: LISTEN/NOTIFY on PostgreSQL, an in-process bell on SQLite) and
-otherwise poll.
+(notifications.wake: LISTEN/NOTIFY on PostgreSQL, an in-process bell on SQLite), gather
+what else is committed in the next `HOD_DELIVERY_GATHER_SECONDS`, and otherwise poll.
 
 Several dispatchers may run at once (on PostgreSQL): every unit claims its rows with
 SKIP LOCKED, and a claim that was never committed is simply claimed again.
@@ -91,6 +91,7 @@ class Dispatcher:
 
     def _repeat(self, work: Callable[[], bool], stop: threading.Event, bell: threading.Event | None) -> None:
         poll = settings.HOD_DISPATCH_POLL_SECONDS or 0.05
+        gather = settings.HOD_DELIVERY_GATHER_SECONDS
         try:
             while not stop.is_set():
                 close_old_connections()
@@ -104,9 +105,12 @@ class Dispatcher:
                     continue
                 if bell is None:
                     stop.wait(poll)
-                else:
-                    bell.wait(poll)
-                    bell.clear()
+                    continue
+                if bell.wait(poll) and gather:
+                    # Woken by a commit: let the burst it belongs to land, then send it in
+                    # one claim (a claim a message costs the database more than the sending).
+                    stop.wait(gather)
+                bell.clear()
         finally:
             if bell is not None:
                 wake.bell.unsubscribe(bell)

@@ -14,6 +14,8 @@ from lib.env import ConfigError, env_float, env_int
         (lambda: env_int("HOD_X", 1, minimum=1), "0", "HOD_X=0: must be at least 1"),
         (lambda: env_float("HOD_X", 1.0, above=0), "fast", "HOD_X='fast': expected a number"),
         (lambda: env_float("HOD_X", 1.0, above=0), "0", "HOD_X=0.0: must be more than 0"),
+        (lambda: env_float("HOD_X", 1.0, minimum=0), "-0.5", "HOD_X=-0.5: must be at least 0"),
+        (lambda: env_float("HOD_X", 1.0, minimum=0), "nan", "HOD_X=nan: must be at least 0"),
     ],
 )
 def test_bad_numbers_name_the_variable_and_the_reason(monkeypatch, reader, raw, error):

@@ -45,6 +45,31 @@ def test_a_new_offer_wakes_the_delivery_loops_at_once(settings: Any) -> None:
     assert not dispatcher.is_alive(), "the dispatcher did not stop"
 
 
+def test_messages_committed_moments_apart_go_out_in_one_claim(settings: Any) -> None:
+    """A burst of intake commits in quick succession: the loop woken by the first gathers
+    the next ones for `HOD_DELIVERY_GATHER_SECONDS`, then sends them together."""
+    settings.HOD_DISPATCH_POLL_SECONDS = 3600
+    settings.HOD_DELIVERY_GATHER_SECONDS = 2.0
+    ticks = iter(range(1, 10_000))
+    stop = threading.Event()
+    clock = lambda: NOW + timedelta(seconds=next(ticks))  # noqa: E731 - every claim at a later instant
+    dispatcher = threading.Thread(target=Dispatcher(clock=clock).loop, args=(stop,))
+    dispatcher.start()
+    try:
+        time.sleep(0.2)  # every loop idle
+        first = outbox.enqueue("email", "ana@agents.example", "test_text", {}, NOW)
+        time.sleep(0.3)
+        assert locmem.outbox == []  # held for the rest of the burst
+        second = outbox.enqueue("email", "emma@agents.example", "test_text", {}, NOW)
+        assert wait_until(lambda: len(locmem.outbox) == 2, 10)
+    finally:
+        stop.set()
+        dispatcher.join(10)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.sent_at == second.sent_at  # one claim
+
+
 def test_nothing_is_sent_before_its_transaction_commits(settings: Any) -> None:
     settings.HOD_DISPATCH_POLL_SECONDS = 3600
     stop = threading.Event()
