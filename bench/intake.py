@@ -8,6 +8,11 @@ loopback, on a weekday-morning clock (`--at now` for the real one: at night most
 go to the safety net, and each fans out to a whole state). The load is open-loop: each
 request is due at a fixed instant and its latency counts from that instant, so a slow
 server cannot hide its queue (no coordinated omission).
+
+It also reports the CPU time per request of each part — the web servers, the dispatcher
+(sending the requests' messages), this load generator, and PostgreSQL with whatever else
+ran — read from /proc (Linux) over the run, and how busy that kept the machine's cores:
+past about 60 % the queues, not the work, make the tail.
 """
 
 from __future__ import annotations
@@ -28,6 +33,23 @@ import common
 from expiry import weekday_morning_offset
 
 BASE_PORT = 8790
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_seconds() -> float:
+    """CPU time spent by the whole machine so far, every core (/proc/stat: all but idle
+    and I/O wait). PostgreSQL is the machine less the processes measured one by one: its
+    backends come and go with the web servers' connections."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / TICKS
 
 
 def start_servers(web: int, offset: float, threads: int, dispatcher: bool = True) -> list[subprocess.Popen[bytes]]:
@@ -136,6 +158,8 @@ def main() -> None:
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(32)]
     for thread in threads:
         thread.start()
+    cpu_before = [cpu_seconds(proc.pid) for proc in procs]
+    machine_before, me_before = machine_seconds(), os.times()
     try:
         started = time.perf_counter()
         for i, body in enumerate(bodies):
@@ -149,6 +173,8 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        cpu = [cpu_seconds(proc.pid) - before for proc, before in zip(procs, cpu_before, strict=True)]
+        machine, me = machine_seconds() - machine_before, os.times()
     finally:
         for proc in procs:
             proc.terminate()
@@ -160,6 +186,14 @@ def main() -> None:
         f"errors: {len(errors)} {sorted(set(errors))[:5]}"
     )
     common.report(f"intake over HTTP at {args.rate:g}/s", latencies, baseline, target_ms=50)
+    parts = {
+        "web": sum(cpu[: args.web]),
+        "dispatcher": sum(cpu[args.web :]),
+        "load generator": me.user + me.system - me_before.user - me_before.system,
+    }
+    parts["PostgreSQL and the rest"] = machine - sum(parts.values())
+    shares = ", ".join(f"{name} {seconds / total * 1000:.1f} ms" for name, seconds in parts.items())
+    print(f"  CPU per request: {shares}; cores {machine / (elapsed * (os.cpu_count() or 1)):.0%} busy")
 
 
 if __name__ == "__main__":
