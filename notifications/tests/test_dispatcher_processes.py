@@ -64,7 +64,7 @@ def test_a_committed_message_wakes_an_idle_dispatcher_at_once(tmp_path: Path, st
     assert committed_nothing_yet, "sent before its transaction committed"
     assert wait_until(lambda: log.exists() and "ana@agents.example" in log.read_text(), 10)
     assert time.monotonic() - committed < 5  # woken: the next poll is an hour away
-    assert Message.objects.get().state == MessageState.SENT
+    assert wait_until(lambda: Message.objects.get().state == MessageState.SENT, 10)  # and recorded
 
 
 def test_a_rolled_back_message_wakes_nobody_and_is_never_sent(tmp_path: Path, stopped_at_end: list[Any]) -> None:

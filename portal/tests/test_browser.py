@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, wait_until
 from referrals.models import Offer, Referral, Status
 from routing import actions
 
@@ -187,10 +187,17 @@ def test_the_installed_app_works_offline_and_shows_pushes(
     }
     message = {"origin": live_server.url, "registrationId": registrations[0], "data": json.dumps(push)}
     cdp.send("ServiceWorker.deliverPushMessage", message)
+    # Polled from here: `wait_for_function` takes the promise itself for a truthy answer.
     notifications = "navigator.serviceWorker.ready.then(r => r.getNotifications())"
-    page.wait_for_function(f"{notifications}.then(n => n.length === 1)")
-    shown = page.evaluate(f"{notifications}.then(n => [n[0].title, n[0].body, n[0].data.url])")
-    assert shown == ["New Help On Demand referral", "A consumer in Phoenix, Maricopa, AZ", "/referrals/offers/7/"]
+    shown: list[list[str]] = []
+    assert wait_until(
+        lambda: (
+            shown.extend(page.evaluate(f"{notifications}.then(n => n.map(x => [x.title, x.body, x.data.url]))"))
+            or shown
+        ),
+        15,
+    )
+    assert shown == [["New Help On Demand referral", "A consumer in Phoenix, Maricopa, AZ", "/referrals/offers/7/"]]
 
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/referrals/")
