@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -82,19 +83,66 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base, 3600) * random.uniform(0.5, 1.0))  # noqa: S311 - not for security
 
 
+# PostgreSQL: the claim in one statement. Lock the first due messages that no other
+# dispatcher holds, move their due time past the lease, and return them with what sending
+# needs from elsewhere: whether their offer is still open, the agent's time zone.
+CLAIM_SQL = """
+UPDATE notifications_message SET due_at = %(until)s, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM notifications_message
+    WHERE state = 'queued' AND due_at <= %(now)s {channels}
+    ORDER BY priority, due_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING {columns},
+    (SELECT o.outcome FROM referrals_offer o WHERE o.id = notifications_message.offer_id) AS offer_outcome,
+    (SELECT a.time_zone FROM agents_agent a WHERE a.id = notifications_message.agent_id) AS agent_time_zone
+"""
+
+
 def _claim(now: datetime, limit: int, channels: Collection[str] | None) -> list[Message]:
-    with transaction.atomic():
-        due = Message.objects.filter(state=MessageState.QUEUED, due_at__lte=now).order_by("priority", "due_at", "pk")
-        if channels is not None:
-            due = due.filter(channel__in=channels)
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        batch = list(due.select_related("offer", "agent")[:limit])
-        over = [m.pk for m in batch if m.offer is not None and m.offer.outcome != Outcome.PENDING]
-        # A notice about an offer that is already over is not sent.
-        Message.objects.filter(pk__in=over).update(state=MessageState.CANCELLED)
-        batch = [m for m in batch if m.pk not in over]
-        Message.objects.filter(pk__in=[m.pk for m in batch]).update(due_at=now + lease(), attempts=F("attempts") + 1)
+    """Take up to `limit` due messages, urgent first, for one lease. A notice about an
+    offer that is already over is not sent (it is cancelled here)."""
+    if connection.vendor == "postgresql":
+        batch = _claim_in_one_statement(now, limit, channels)
+    else:
+        with transaction.atomic():
+            due = Message.objects.filter(state=MessageState.QUEUED, due_at__lte=now).order_by(
+                "priority", "due_at", "pk"
+            )
+            if channels is not None:
+                due = due.filter(channel__in=channels)
+            batch = list(due.select_related("offer", "agent")[:limit])
+            for message in batch:
+                message.offer_outcome = message.offer.outcome if message.offer else None  # type: ignore[attr-defined]
+                message.agent_time_zone = message.agent.time_zone if message.agent else None  # type: ignore[attr-defined]
+            Message.objects.filter(pk__in=[m.pk for m in batch]).update(
+                due_at=now + lease(), attempts=F("attempts") + 1
+            )
+    over = [m.pk for m in batch if m.offer_outcome not in (None, Outcome.PENDING)]  # type: ignore[attr-defined]
+    if over:
+        Message.objects.filter(pk__in=over).update(state=MessageState.CANCELLED, attempts=F("attempts") - 1)
+    return [m for m in batch if m.pk not in over]
+
+
+def _claim_in_one_statement(now: datetime, limit: int, channels: Collection[str] | None) -> list[Message]:
+    """`_claim`'s reading and leasing as one statement, committed at once (a claim was four
+    round trips and an ORM join; each delivery loop claims many times a second)."""
+    quote = connection.ops.quote_name
+    # As the messages stood when claimed, like the other path: attempts before this one.
+    columns = ", ".join(
+        f"{quote(f.column)} - 1 AS {quote(f.column)}" if f.name == "attempts" else quote(f.column)
+        for f in Message._meta.concrete_fields
+    )
+    params: dict[str, Any] = {"now": now, "until": now + lease(), "limit": limit}
+    where = ""
+    if channels is not None:
+        where, params["channels"] = "AND channel = ANY(%(channels)s)", list(channels)
+    # Names come from the model's own fields; every value is a parameter.
+    sql = CLAIM_SQL.format(channels=where, columns=columns)  # noqa: S608
+    batch = list(Message.objects.raw(sql, params))  # autocommit: claimed for all to see at once
+    batch.sort(key=lambda message: (message.priority, message.pk))
     return batch
 
 
@@ -168,7 +216,7 @@ def deliver_due(
         started = time.monotonic()
         error: DeliveryError | None = None
         try:
-            time_zone = message.agent.time_zone if message.agent else "America/New_York"
+            time_zone = message.agent_time_zone or "America/New_York"  # type: ignore[attr-defined]
             channel(message.channel).send(render(message, time_zone))
         except DeliveryError as exc:
             error = exc
