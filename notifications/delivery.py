@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
 
-from lib.inserts import add
+from lib.inserts import add, add_all
 from notifications import destinations
 from notifications.channels.base import BaseChannel, DeliveryError
 from notifications.models import Attempt, Message, MessageState, Priority
@@ -152,9 +152,7 @@ def _record_sent(sent: list[tuple[Message, int]], now: datetime) -> None:
     before this runs re-sends them after the lease: at most one duplicate, as ever."""
     if not sent:
         return
-    Attempt.objects.bulk_create(
-        [Attempt(message=message, at=now, ok=True, duration_ms=duration_ms) for message, duration_ms in sent]
-    )
+    add_all([Attempt(message=message, at=now, ok=True, duration_ms=duration_ms) for message, duration_ms in sent])
     plain = []
     for message, _duration in sent:
         if any(key in message.data for key in SECRET_KEYS):
