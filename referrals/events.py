@@ -37,16 +37,7 @@ def event(
     )
 
 
-def record(
-    kind: str,
-    *,
-    at: datetime,
-    actor: str = SYSTEM,
-    referral: Referral | None = None,
-    offer: Offer | None = None,
-    agent_id: int | None = None,
-    **data: Any,
-) -> None:
-    """Append one event. A plain INSERT (lib.inserts): the log is written on every step of
-    every referral, and `Event.save()` adds nothing to a new row."""
-    add(event(kind, at, actor=actor, referral=referral, offer=offer, agent_id=agent_id, **data))
+def record(kind: str, *, at: datetime, **fields: Any) -> None:
+    """Append one event (the fields of `event`). A plain INSERT (lib.inserts): the log is
+    written on every step of every referral, and `Event.save()` adds nothing to a new row."""
+    add(event(kind, at, **fields))

@@ -25,9 +25,9 @@ from lib.inserts import add, add_all
 from lib.phones import display_phone
 from notifications import outbox
 from referrals.events import SYSTEM, actor_for_agent, event, record
-from referrals.models import OPEN_STATUSES, Offer, OfferKind, Outcome, Referral, Status
+from referrals.models import OPEN_STATUSES, Event, Offer, OfferKind, Outcome, Referral, Status
 from routing import candidates
-from routing.candidates import Candidate, next_candidate
+from routing.candidates import Candidate, Decision, next_candidate
 
 logger = logging.getLogger(__name__)
 # PostgreSQL's deadlock_detected, serialization_failure, lock_not_available: a lost race, not a bad row.
@@ -64,27 +64,36 @@ def route(referral: Referral, now: datetime, *, actor: str = SYSTEM, rank: int |
     why, who got the offer — and, when there is one, the offer itself.
     """
     decision = next_candidate(referral, plan_year_at(now), now)
-    explanation: dict[str, Any] = {"examined": decision.examined, "passed_over": decision.passed_over}
     if decision.chosen is None:
-        record("routed", at=now, actor=actor, referral=referral, chosen=None, miles=None, **explanation)
+        add(routed_event(referral, decision, None, now, actor=actor))
         escalate_to_safety_net(referral, now)
         return None
-    chosen = decision.chosen
     rank = rank or Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).count() + 1
-    offer = _offer(referral, chosen, rank, now)
-    record(
+    offer = _offer(referral, decision.chosen, rank, now)
+    add(routed_event(referral, decision, offer, now, actor=actor))
+    return offer
+
+
+def routed_event(
+    referral: Referral, decision: Decision, offer: Offer | None, now: datetime, *, actor: str = SYSTEM
+) -> Event:
+    """The `routed` event of a decision (R-ROUTE-9), not yet written: who was examined, who
+    was passed over and why, and the offer made, if any."""
+    explanation: dict[str, Any] = {"examined": decision.examined, "passed_over": decision.passed_over}
+    if offer is None or decision.chosen is None:
+        return event("routed", now, actor=actor, referral=referral, chosen=None, miles=None, **explanation)
+    return event(
         "routed",
-        at=now,
+        now,
         actor=actor,
         referral=referral,
         offer=offer,
-        agent_id=chosen.agent_id,
-        chosen=chosen.agent_id,
-        miles=round(chosen.distance, 1),
-        rank=rank,
+        agent_id=offer.agent_id,
+        chosen=offer.agent_id,
+        miles=round(decision.chosen.distance, 1),
+        rank=offer.rank,
         **explanation,
     )
-    return offer
 
 
 LAST_OFFERED_SQL = "UPDATE {table} SET last_offered_at = %s WHERE {key} = %s"
@@ -354,25 +363,9 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
             paused_event, notices = availability.paused_announcements(agents[gone.agent_id], now, offer_id=gone.pk)
             events.append(paused_event)
             messages += notices
-        explanation: dict[str, Any] = {"examined": decision.examined, "passed_over": decision.passed_over}
-        if offer is None:
-            events.append(event("routed", now, referral=referral, chosen=None, miles=None, **explanation))
-            continue
-        messages += outbox.offer_messages(offer, agents[offer.agent_id], referral, now)
-        miles = round(decisions[referral.pk].chosen.distance, 1)  # type: ignore[union-attr]
-        events.append(
-            event(
-                "routed",
-                now,
-                referral=referral,
-                offer=offer,
-                agent_id=offer.agent_id,
-                chosen=offer.agent_id,
-                miles=miles,
-                rank=offer.rank,
-                **explanation,
-            )  # fmt: skip
-        )
+        events.append(routed_event(referral, decision, offer, now))
+        if offer is not None:
+            messages += outbox.offer_messages(offer, agents[offer.agent_id], referral, now)
     add_all(events)
     outbox.save(messages)
     for referral in due:
