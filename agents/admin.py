@@ -2,25 +2,104 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from agents.models import Agent
+from agents import suspension
+from agents.models import SUSPENDED_BY_POLICY, Agent, MissPolicy
 from eligibility.importers.base import Report
 from eligibility.recheck import recheck_agent
 
 
+def _operator(request: HttpRequest | None) -> str:
+    user = getattr(request, "user", None)
+    return user.get_username() if user is not None and user.is_authenticated else "operator"
+
+
+class SuspensionFilter(admin.SimpleListFilter):
+    title = _("suspension")
+    parameter_name = "suspension"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("policy", _("By the missed-referral policy")),
+            ("operator", _("By an operator")),
+            ("none", _("Not suspended")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Agent]) -> QuerySet[Agent]:
+        if self.value() == "policy":
+            return queryset.filter(suspended_at__isnull=False, suspended_by=SUSPENDED_BY_POLICY)
+        if self.value() == "operator":
+            return queryset.filter(suspended_at__isnull=False).exclude(suspended_by=SUSPENDED_BY_POLICY)
+        if self.value() == "none":
+            return queryset.filter(suspended_at__isnull=True)
+        return queryset
+
+
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ("npn", "first_name", "last_name", "zip_state", "eligible", "suspended_at", "last_offered_at")
-    list_filter = ("eligible", "zip_state", "preferred_contact")
+    list_display = (
+        "npn", "first_name", "last_name", "zip_state", "eligible", "suspended_at", "suspended_by", "last_offered_at",
+    )  # fmt: skip
+    list_filter = (SuspensionFilter, "eligible", "zip_state", "preferred_contact")
     search_fields = ("npn", "first_name", "last_name", "email")
-    readonly_fields = ("eligible", "ineligibility", "checked_at", "last_offered_at")
+    readonly_fields = ("eligible", "ineligibility", "checked_at", "last_offered_at", "suspended_by", "reinstated_at")
+    actions = ["reinstate"]
 
     def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
         """Every change an operator makes (a suspension, a ZIP, a deselected state) takes
         effect on routing at once: eligibility and coverage are rebuilt and, when the agent
-        can no longer take referrals, their pending offers are withdrawn and routed on."""
-        super().save_model(request, obj, form, change)
-        recheck_agent(obj, timezone.now(), Report())
+        can no longer take referrals, their pending offers are withdrawn and routed on.
+        Setting or clearing the suspension also tells the agent and logs who did it."""
+        now = timezone.now()
+        before = Agent.objects.filter(pk=obj.pk).values("suspended_at", "suspended_by").first() if obj.pk else None
+        was_suspended = before is not None and before["suspended_at"] is not None
+        with transaction.atomic():
+            if was_suspended and obj.suspended_at is None:
+                obj.suspended_at, obj.suspended_by = before["suspended_at"], before["suspended_by"]  # type: ignore[index]
+                super().save_model(request, obj, form, change)
+                suspension.reinstate(obj, now, by=_operator(request))
+                return
+            super().save_model(request, obj, form, change)
+            if obj.suspended_at is not None and not was_suspended:
+                suspension.suspended(obj, now, by=_operator(request))
+                return
+            recheck_agent(obj, now, Report())
+
+    @admin.action(description=_("Reinstate the selected agents"))
+    def reinstate(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
+        now = timezone.now()
+        done = 0
+        for agent in queryset.filter(suspended_at__isnull=False).order_by("pk"):
+            with transaction.atomic():
+                done += suspension.reinstate(agent, now, by=_operator(request))
+        self.message_user(
+            request,
+            ngettext("%(count)d agent reinstated.", "%(count)d agents reinstated.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(MissPolicy)
+class MissPolicyAdmin(admin.ModelAdmin):
+    """One row: the list opens it, and it can be neither added nor deleted."""
+
+    fields = ("misses", "days", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        policy = MissPolicy.current()
+        return HttpResponseRedirect(reverse("admin:agents_misspolicy_change", args=[policy.pk]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,9 @@ class DisplayOption(models.IntegerChoices):
     ALL_BUT_ADDRESS = 2, _("All but street address, all licensed states")
     RESIDENT_STATE_ONLY = 3, _("All contact data, resident state only")
     NO_DISPLAY = 4, _("No display (cannot take part)")
+
+
+SUSPENDED_BY_POLICY = "policy"
 
 
 class Agent(models.Model):
@@ -82,6 +86,11 @@ class Agent(models.Model):
     hod_terms_accepted_at = models.DateTimeField(_("HOD terms accepted"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
     suspension_reason = models.CharField(_("suspension reason"), max_length=500, blank=True)
+    # Who suspended the agent: an operator's username, or SUSPENDED_BY_POLICY (R-ELIG-7).
+    suspended_by = models.CharField(_("suspended by"), max_length=150, blank=True)
+    # Misses before this instant no longer count towards the automatic policy: an agent an
+    # operator reinstated starts afresh.
+    reinstated_at = models.DateTimeField(_("reinstated"), null=True, blank=True)
 
     # Result of the last eligibility check (eligibility.services.refresh_agent).
     eligible = models.BooleanField(_("eligible"), default=False)
@@ -124,6 +133,40 @@ class Agent(models.Model):
         """The agent's ZIP and what it tells: location for distances, and time zone."""
         self.zip_code, self.city, self.county, self.zip_state = place.zip_code, place.city, place.county, place.state
         self.lat, self.lon, self.time_zone = place.lat, place.lon, place.time_zone
+
+
+class MissPolicy(models.Model):
+    """R-ELIG-7: an agent who regularly lets offers expire is suspended automatically, by a
+    rule the operators tune in the admin. One row; `current()` reads it."""
+
+    misses = models.PositiveSmallIntegerField(
+        _("misses that suspend an agent"),
+        default=5,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "Each time an agent lets offers lapse and is paused counts once, however many offers lapsed "
+            "together. 0 turns automatic suspension off."
+        ),
+    )
+    days = models.PositiveSmallIntegerField(
+        _("counted over the last (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("missed-referral policy")
+        verbose_name_plural = _("missed-referral policy")
+
+    def __str__(self) -> str:
+        if not self.misses:
+            return str(_("Automatic suspension is off"))
+        return str(
+            _("Suspend an agent after %(misses)s misses in %(days)s days") % {"misses": self.misses, "days": self.days}
+        )
+
+    @classmethod
+    def current(cls) -> MissPolicy:
+        return cls.objects.get_or_create(pk=1)[0]
 
 
 class ApiToken(models.Model):

@@ -124,15 +124,17 @@ def switch_today(agent: Agent, on: bool, now: datetime, *, stop_at: time | None 
     return today(agent, now)
 
 
-def pause_after_miss(agent_id: int, now: datetime, *, offer_id: int | None = None) -> bool:
+def pause_after_miss(agent_id: int, now: datetime, *, offer_id: int | None = None, tell: bool = True) -> bool:
     """R-MISS-4: an agent who let an offer expire gets no more until they say they are back,
     so the next consumer does not wait 15 minutes on them too. They are told on every
-    channel of their contact method. False when they were already paused."""
+    channel of their contact method (unless `tell` is False: a suspension tells them more).
+    False when they were already paused."""
     if Agent.objects.filter(pk=agent_id, paused_at__isnull=True).update(paused_at=now) != 1:
         return False
     paused, notices = paused_announcements(Agent.objects.get(pk=agent_id), now, offer_id=offer_id)
     add(paused)
-    outbox.save(notices)
+    if tell:
+        outbox.save(notices)
     return True
 
 

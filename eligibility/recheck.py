@@ -17,7 +17,9 @@ from eligibility.services import refresh_agent
 from routing.actions import withdraw_offers
 
 # Reasons that come from us, not from CMS data: they do not decide who is invited.
-LOCAL_REASONS = frozenset({"registration_incomplete", "no_location", "suspended", "no_state_selected"})
+LOCAL_REASONS = frozenset(
+    {"registration_incomplete", "no_location", "suspended", "suspended_for_misses", "no_state_selected"}
+)
 BATCH = 500
 
 

@@ -23,6 +23,10 @@ REASONS = {
     "no_language": _("No language is listed in your MLMS profile."),
     "registration_incomplete": _("Your Help On Demand sign-up or terms acceptance is not complete."),
     "suspended": _("Your participation is suspended."),
+    "suspended_for_misses": _(
+        "Your participation is suspended because you missed referrals too often. "
+        "Contact the Help On Demand program office to be reinstated."
+    ),
     "no_location": _("Your profile has no valid ZIP code."),
 }
 

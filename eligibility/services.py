@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 
-from agents.models import Agent
+from agents.models import SUSPENDED_BY_POLICY, Agent
 from eligibility import rules
 from eligibility.models import Coverage, FfmRegistration, License, ServedState, Termination
 
@@ -69,7 +69,7 @@ def evaluate_agent(agent: Agent, now: datetime) -> rules.Evaluation:
     if not agent.registration_complete:
         evaluation.reasons.append("registration_incomplete")
     if agent.suspended_at is not None:
-        evaluation.reasons.append("suspended")
+        evaluation.reasons.append("suspended_for_misses" if agent.suspended_by == SUSPENDED_BY_POLICY else "suspended")
     if agent.lat is None or agent.lon is None:
         evaluation.reasons.append("no_location")
     return evaluation

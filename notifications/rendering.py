@@ -24,6 +24,8 @@ SUBJECTS = {
     "username": lambda: _("Your Help On Demand username"),
     "destination_failed": lambda: _("Help On Demand cannot reach you on one of your channels"),
     "paused": lambda: _("Your Help On Demand referrals are paused"),
+    "suspended": lambda: _("Your Help On Demand participation is suspended"),
+    "reinstated": lambda: _("Your Help On Demand participation is restored"),
     "contact_reminder": lambda: _("Reminder: contact the consumer you accepted"),
     # To consumers, about their own request (R-NOTIFY-4).
     "consumer_received": lambda: _("HealthCare.gov: we received your request for help"),

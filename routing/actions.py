@@ -1,4 +1,5 @@
-"""Routing workflows: offer, accept, reject, expire, safety net, close (R-ROUTE-4…8).
+"""Routing workflows: offer, accept, reject, expire, safety net, close (R-ROUTE-4…8), and the
+automatic suspension of agents who keep missing offers (R-ELIG-7).
 
 Concurrency rules (docs/concurrency.md): every change to a referral or its offers happens
 inside a transaction that first locks the referral row; offers are then changed with
@@ -10,17 +11,21 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
-from agents.models import Agent
+from agents.models import SUSPENDED_BY_POLICY, Agent, MissPolicy
 from availability import services as availability
 from eligibility.models import Coverage
-from eligibility.services import plan_year_at
+from eligibility.services import plan_year_at, refresh_agent
 from lib.inserts import add, add_all
 from lib.phones import display_phone
 from notifications import outbox
@@ -226,7 +231,10 @@ def _expire(referral: Referral, offer: Offer, now: datetime) -> bool:
     # Its queued notices are dropped by the delivery loop, which sends nothing about an
     # offer that is over: no extra statement here, on the dispatcher's busiest path.
     record("missed", at=now, referral=referral, offer=offer, agent_id=offer.agent_id)
-    availability.pause_after_miss(offer.agent_id, now, offer_id=offer.pk)
+    policy = MissPolicy.current()
+    suspend = repeat_missers(policy, [offer.agent_id], now)
+    if availability.pause_after_miss(offer.agent_id, now, offer_id=offer.pk, tell=not suspend) and suspend:
+        suspend_for_misses(offer.agent_id, suspend[offer.agent_id], policy, now)
     if referral.status == Status.OFFERED:
         route(referral, now, rank=offer.rank + 1)
     return True
@@ -342,6 +350,8 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
     paused = sorted(agent_id for agent_id in missed if agents[agent_id].paused_at is None)
     Agent.objects.filter(pk__in=paused).update(paused_at=now)
     to_tell = set(paused)  # once each, however many offers they missed
+    policy = MissPolicy.current()
+    to_suspend = repeat_missers(policy, paused, now)  # told of that instead
     Agent.objects.filter(pk__in=sorted(offered_now)).update(last_offered_at=now)
     Coverage.objects.filter(agent_id__in=sorted(offered_now)).update(last_offered_at=now)
 
@@ -362,7 +372,8 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
             to_tell.discard(gone.agent_id)
             paused_event, notices = availability.paused_announcements(agents[gone.agent_id], now, offer_id=gone.pk)
             events.append(paused_event)
-            messages += notices
+            if gone.agent_id not in to_suspend:
+                messages += notices
         events.append(routed_event(referral, decision, offer, now))
         if offer is not None:
             messages += outbox.offer_messages(offer, agents[offer.agent_id], referral, now)
@@ -371,7 +382,46 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
     for referral in due:
         if referral.pk not in new_offers:
             escalate_to_safety_net(referral, now)
+    for agent_id, misses in sorted(to_suspend.items()):  # rare: one at a time, after the batch's own writes
+        suspend_for_misses(agent_id, misses, policy, now)
     return len(due)
+
+
+def repeat_missers(policy: MissPolicy, paused_now: Collection[int], now: datetime) -> dict[int, int]:
+    """Of the agents being paused after a miss at `now`, those whom this pause brings to the
+    policy's count of pauses within its window (R-ELIG-7), with that count. A pause, not an
+    offer, is one miss: offers that lapse together during one absence count once. Pauses
+    before an operator reinstated the agent do not count."""
+    if not policy.misses or not paused_now:
+        return {}
+    earlier = dict(
+        Event.objects.filter(kind="paused", agent_id__in=sorted(paused_now), at__gt=now - timedelta(days=policy.days))
+        .filter(Q(agent__reinstated_at__isnull=True) | Q(at__gt=F("agent__reinstated_at")))
+        .values_list("agent_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {agent_id: earlier.get(agent_id, 0) + 1 for agent_id in paused_now}
+    return {agent_id: n for agent_id, n in counts.items() if n >= policy.misses}
+
+
+def suspend_for_misses(agent_id: int, misses: int, policy: MissPolicy, now: datetime) -> None:
+    """Suspend an agent under the missed-referral policy (R-ELIG-7): no referral reaches them
+    from this commit on (their coverage is gone), their other pending offers are routed on,
+    and they are told why and whom to ask to be reinstated."""
+    agent = Agent.objects.get(pk=agent_id)
+    with translation.override(settings.LANGUAGE_CODE):  # for the operators, like the admin
+        reason = gettext("Missed referrals %(misses)s times in %(days)s days (automatic policy).") % {
+            "misses": misses,
+            "days": policy.days,
+        }
+    agent.suspended_at, agent.suspended_by, agent.suspension_reason = now, SUSPENDED_BY_POLICY, reason
+    agent.save(update_fields=["suspended_at", "suspended_by", "suspension_reason"])
+    refresh_agent(agent, now)
+    record("suspended", at=now, agent_id=agent_id, by=SUSPENDED_BY_POLICY, misses=misses, days=policy.days)
+    outbox.agent_notices(
+        agent, "suspended", {"misses": misses, "days": policy.days, "path": reverse("agent_home")}, now
+    )
+    withdraw_offers(agent, now, reasons=["suspended_for_misses"])
 
 
 def _expire_each(now: datetime, *, limit: int, skip: frozenset[int], failed: list[int] | None) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,16 +13,16 @@ from agents.admin import AgentAdmin
 from agents.models import Agent
 from eligibility.models import Coverage
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
-from referrals.models import Offer, Outcome
+from notifications.models import Message
+from notifications.rendering import render
+from referrals.models import Event, Offer, Outcome
 
 pytestmark = pytest.mark.django_db
 
 
-def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
-    ana = make_agent("Ana", languages=["es"])
-    assert Coverage.objects.filter(agent=ana).exists()
-    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass"))
-    url = f"/admin/agents/agent/{ana.pk}/change/"
+def change_form(client, agent: Agent) -> tuple[str, dict[str, object]]:
+    """The agent's admin change page as an operator signed in with `client` would post it back."""
+    url = f"/admin/agents/agent/{agent.pk}/change/"
     form = client.get(url).context["adminform"].form
     data: dict[str, object] = {}
     for name, value in form.initial.items():
@@ -32,9 +33,20 @@ def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
             data[f"{name}_0"], data[f"{name}_1"] = local.date().isoformat(), local.time().isoformat()
         else:
             data[name] = value
+    data.update(languages=json.dumps(agent.languages), excluded_states=json.dumps(agent.excluded_states))
+    return url, data
+
+
+def operator(client):
+    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass"))
+
+
+def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
+    ana = make_agent("Ana", languages=["es"])
+    assert Coverage.objects.filter(agent=ana).exists()
+    operator(client)
+    url, data = change_form(client, ana)
     data.update(
-        languages='["es"]',
-        excluded_states="[]",
         suspended_at_0="2026-11-23",
         suspended_at_1="10:00:00",
         suspension_reason="Missed five referrals in a week",
@@ -45,6 +57,15 @@ def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
     ana.refresh_from_db()
     assert ana.ineligibility == ["suspended"]
     assert not Coverage.objects.filter(agent=ana).exists()
+    # Who did it is kept, and the agent is told on every channel of their contact method.
+    assert ana.suspended_by == "op"
+    suspended = Event.objects.get(kind="suspended", agent_id=ana.pk)
+    assert suspended.actor == "operator:op" and suspended.data["reason"] == "Missed five referrals in a week"
+    notices = Message.objects.filter(agent=ana, template="suspended")
+    assert sorted(m.channel for m in notices) == ["email", "push", "sms"]
+    body = render(notices.get(channel="email"), ana.time_zone).body
+    assert body.startswith("The Help On Demand program office suspended your participation")
+    assert "Missed five" not in body  # the operators' own words stay with the operators
 
 
 def test_suspending_in_the_admin_withdraws_the_pending_offer_and_routes_it_on():
@@ -57,3 +78,20 @@ def test_suspending_in_the_admin_withdraws_the_pending_offer_and_routes_it_on():
         AgentAdmin(Agent, site).save_model(None, ana, None, True)  # type: ignore[arg-type]
     assert Offer.objects.get(referral=referral, agent=ana).outcome == Outcome.WITHDRAWN
     assert Offer.objects.get(referral=referral, outcome=Outcome.PENDING).agent_id == diego.pk
+
+
+def test_clearing_the_suspension_in_the_admin_reinstates_the_agent(client):
+    ana = make_agent("Ana", languages=["es"], suspended_at=WEEKDAY_MORNING, suspended_by="policy")
+    assert ana.ineligibility == ["suspended_for_misses"] and not Coverage.objects.filter(agent=ana).exists()
+    operator(client)
+    url, data = change_form(client, ana)
+    data.pop("suspended_at_0"), data.pop("suspended_at_1")
+    back = WEEKDAY_MORNING + timedelta(hours=2)
+    with time_machine.travel(back, tick=False):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ana.refresh_from_db()
+    assert (ana.suspended_at, ana.suspended_by, ana.reinstated_at) == (None, "", back)
+    assert ana.eligible and Coverage.objects.filter(agent=ana).exists()
+    assert Event.objects.get(kind="reinstated", agent_id=ana.pk).data == {"suspended_by": "policy"}
+    assert Message.objects.filter(agent=ana, template="reinstated").count() == 3
