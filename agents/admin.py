@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,9 +18,9 @@ from eligibility.importers.base import Report
 from eligibility.recheck import recheck_agent
 
 
-def _operator(request: HttpRequest | None) -> str:
+def _operator(request: HttpRequest | None) -> AbstractBaseUser | None:
     user = getattr(request, "user", None)
-    return user.get_username() if user is not None and user.is_authenticated else "operator"
+    return user if user is not None and user.is_authenticated else None
 
 
 class SuspensionFilter(admin.SimpleListFilter):
@@ -65,11 +66,11 @@ class AgentAdmin(admin.ModelAdmin):
             if was_suspended and obj.suspended_at is None:
                 obj.suspended_at, obj.suspended_by = before["suspended_at"], before["suspended_by"]  # type: ignore[index]
                 super().save_model(request, obj, form, change)
-                suspension.reinstate(obj, now, by=_operator(request))
+                suspension.reinstate(obj, now, operator=_operator(request))
                 return
             super().save_model(request, obj, form, change)
             if obj.suspended_at is not None and not was_suspended:
-                suspension.suspended(obj, now, by=_operator(request))
+                suspension.suspended(obj, now, operator=_operator(request))
                 return
             recheck_agent(obj, now, Report())
 
@@ -79,7 +80,7 @@ class AgentAdmin(admin.ModelAdmin):
         done = 0
         for agent in queryset.filter(suspended_at__isnull=False).order_by("pk"):
             with transaction.atomic():
-                done += suspension.reinstate(agent, now, by=_operator(request))
+                done += suspension.reinstate(agent, now, operator=_operator(request))
         self.message_user(
             request,
             ngettext("%(count)d agent reinstated.", "%(count)d agents reinstated.", done) % {"count": done},

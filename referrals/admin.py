@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from referrals.events import record
+from referrals.events import actor_for_operator, record
 from referrals.models import Event, Offer, Referral
 from routing.explain import explain
 
@@ -49,7 +49,9 @@ class ReferralAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         referral = Referral.objects.filter(pk=object_id).first()
         if referral is not None:
-            record("personal_data_viewed", at=timezone.now(), actor=f"operator:{request.user.pk}", referral=referral)
+            record(
+                "personal_data_viewed", at=timezone.now(), actor=actor_for_operator(request.user.pk), referral=referral
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -15,6 +15,10 @@ def actor_for_agent(agent_id: int) -> str:
     return f"agent:{agent_id}"
 
 
+def actor_for_operator(user_id: int | None) -> str:
+    return f"operator:{user_id}"
+
+
 def event(
     kind: str,
     at: datetime,

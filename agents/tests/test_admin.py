@@ -38,13 +38,15 @@ def change_form(client, agent: Agent) -> tuple[str, dict[str, object]]:
 
 
 def operator(client):
-    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass"))
+    user = get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass")
+    client.force_login(user)
+    return user
 
 
 def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
     ana = make_agent("Ana", languages=["es"])
     assert Coverage.objects.filter(agent=ana).exists()
-    operator(client)
+    op = operator(client)
     url, data = change_form(client, ana)
     data.update(
         suspended_at_0="2026-11-23",
@@ -60,7 +62,7 @@ def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
     # Who did it is kept, and the agent is told on every channel of their contact method.
     assert ana.suspended_by == "op"
     suspended = Event.objects.get(kind="suspended", agent_id=ana.pk)
-    assert suspended.actor == "operator:op" and suspended.data["reason"] == "Missed five referrals in a week"
+    assert suspended.actor == f"operator:{op.pk}" and suspended.data["reason"] == "Missed five referrals in a week"
     notices = Message.objects.filter(agent=ana, template="suspended")
     assert sorted(m.channel for m in notices) == ["email", "push", "sms"]
     body = render(notices.get(channel="email"), ana.time_zone).body

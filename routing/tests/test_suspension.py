@@ -176,7 +176,8 @@ def test_an_operator_reinstates_and_earlier_misses_stop_counting():
     assert (ana.suspended_at, ana.suspended_by, ana.suspension_reason, ana.reinstated_at) == (None, "", "", back)
     assert ana.eligible and Coverage.objects.filter(agent=ana).exists()
     assert Message.objects.filter(agent=ana, template="reinstated").count() == 3
-    assert Event.objects.get(kind="reinstated", agent_id=ana.pk).actor == "operator:op"
+    op = get_user_model().objects.get(username="op")
+    assert Event.objects.get(kind="reinstated", agent_id=ana.pk).actor == f"operator:{op.pk}"
 
     # She is still paused from her last miss until she says she is back; then one more miss
     # is one, not six.
