@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "intake",
     "portal",
+    "ops",
     "allauth",
     "allauth.account",
     "allauth.mfa",

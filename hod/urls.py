@@ -1,13 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from hod.api import api
 from intake import views as intake_views
+from ops import views as ops_views
+
+# The operators' console is the admin: it says whose it is.
+admin.site.site_header = _("Help On Demand operators")
+admin.site.site_title = _("Help On Demand operators")
+admin.site.index_title = _("Operator console")
 
 urlpatterns = [
     path("", intake_views.get_contacted, name="get_contacted"),
     path("received/<uuid:public_id>/", intake_views.received, name="received"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/operations/", ops_views.operations, name="operations"),
     path("admin/", admin.site.urls),
     path("", include("agents.urls")),
     path("", include("portal.urls")),

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+LONGEST_PERIOD = timedelta(days=366)
+
+
+class PeriodForm(forms.Form):
+    """The days whose referrals the service levels follow, both included."""
+
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start: date | None = data.get("date_from")
+        end: date | None = data.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", _("The end date is before the start date."))
+            elif end - start >= LONGEST_PERIOD:
+                self.add_error("date_to", _("Choose a period of at most 366 days."))
+        return data

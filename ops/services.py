@@ -1,0 +1,146 @@
+"""The operator console's figures (R-OPS): the live queue and the service levels.
+
+Read-only, and about referrals as a whole: nothing here reads a consumer's name or contact
+data, so the page that shows these figures never holds any (R-SEC-1).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+
+from agents.models import Agent
+from referrals.models import Offer, OfferKind, Outcome, Referral, Status
+
+# Safety-net referrals listed one by one, oldest first; the counts cover them all.
+SAFETY_NET_ROWS = 50
+
+
+@dataclass
+class LiveQueue:
+    now: datetime
+    waiting_on_agent: int = 0  # referrals offered to one agent, 15 minutes at a time
+    oldest_waiting_since: datetime | None = None
+    overdue_offers: int = 0  # past their 15 minutes and not yet moved on: the dispatcher is behind
+    in_safety_net: int = 0
+    oldest_safety_net_since: datetime | None = None
+    safety_net: list[dict[str, Any]] = field(default_factory=list)
+    by_state: list[dict[str, Any]] = field(default_factory=list)
+    agents_taking_part: int = 0
+    agents_paused: int = 0
+    agents_suspended: int = 0
+
+    @property
+    def oldest_waiting(self) -> timedelta | None:
+        return self.now - self.oldest_waiting_since if self.oldest_waiting_since else None
+
+    @property
+    def oldest_safety_net(self) -> timedelta | None:
+        return self.now - self.oldest_safety_net_since if self.oldest_safety_net_since else None
+
+
+def live_queue(now: datetime) -> LiveQueue:
+    queue = LiveQueue(now=now)
+    offered = Referral.objects.filter(status=Status.OFFERED)
+    safety_net = Referral.objects.filter(status=Status.SAFETY_NET)
+    figures = offered.aggregate(n=Count("id"), oldest=Min("created_at"))
+    queue.waiting_on_agent, queue.oldest_waiting_since = figures["n"], figures["oldest"]
+    figures = safety_net.aggregate(n=Count("id"), oldest=Min("safety_net_at"))
+    queue.in_safety_net, queue.oldest_safety_net_since = figures["n"], figures["oldest"]
+    queue.overdue_offers = Offer.objects.filter(
+        kind=OfferKind.DIRECT, outcome=Outcome.PENDING, expires_at__lte=now
+    ).count()
+    closes_after = timedelta(hours=settings.HOD_SAFETY_NET_HOURS)
+    rows = (
+        safety_net.order_by("safety_net_at", "pk")
+        .annotate(notified=Count("offers", filter=Q(offers__kind=OfferKind.SAFETY_NET)))
+        .values("public_id", "city", "county", "state", "language", "created_at", "safety_net_at", "notified")
+    )
+    for row in rows[:SAFETY_NET_ROWS]:
+        row["reference"] = row.pop("public_id").hex[:8].upper()
+        row["location"] = ", ".join(part for part in (row["city"], row["county"], row["state"]) if part)
+        row["waiting"] = now - row["created_at"]
+        row["closes_in"] = max(row["safety_net_at"] + closes_after - now, timedelta(0))
+        queue.safety_net.append(row)
+    queue.by_state = list(
+        Referral.objects.filter(status__in=(Status.OFFERED, Status.SAFETY_NET))
+        .values("state")
+        .annotate(
+            offered=Count("id", filter=Q(status=Status.OFFERED)),
+            safety_net=Count("id", filter=Q(status=Status.SAFETY_NET)),
+        )
+        .order_by("-safety_net", "-offered", "state")
+    )
+    agents = Agent.objects.aggregate(
+        taking_part=Count("id", filter=Q(eligible=True)),
+        paused=Count("id", filter=Q(eligible=True, paused_at__isnull=False)),
+        suspended=Count("id", filter=Q(suspended_at__isnull=False)),
+    )
+    queue.agents_taking_part, queue.agents_paused = agents["taking_part"], agents["paused"]
+    queue.agents_suspended = agents["suspended"]
+    return queue
+
+
+@dataclass
+class ServiceLevels:
+    start: datetime
+    end: datetime
+    received: int = 0
+    accepted: int = 0
+    accepted_in_time: int = 0  # within the offer window of the request (15 minutes)
+    median_to_accept: timedelta | None = None
+    p90_to_accept: timedelta | None = None
+    misses: int = 0
+    safety_net: int = 0
+    unserved: int = 0
+    still_open: int = 0
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return 100 * part / whole if whole else None
+
+    @property
+    def accepted_in_time_share(self) -> float | None:
+        return self.share(self.accepted_in_time, self.received)
+
+    @property
+    def safety_net_share(self) -> float | None:
+        return self.share(self.safety_net, self.received)
+
+    @property
+    def unserved_share(self) -> float | None:
+        return self.share(self.unserved, self.received)
+
+
+def service_levels(start: datetime, end: datetime) -> ServiceLevels:
+    """The referrals received in [start, end), followed to where they stand now; misses are
+    the direct offers that lapsed in the period."""
+    levels = ServiceLevels(start=start, end=end)
+    received = Referral.objects.filter(created_at__gte=start, created_at__lt=end)
+    figures = received.aggregate(
+        received=Count("id"),
+        safety_net=Count("id", filter=Q(safety_net_at__isnull=False)),
+        unserved=Count("id", filter=Q(status=Status.UNSERVED)),
+        still_open=Count("id", filter=Q(status__in=(Status.OFFERED, Status.SAFETY_NET))),
+    )
+    levels.received, levels.safety_net = figures["received"], figures["safety_net"]
+    levels.unserved, levels.still_open = figures["unserved"], figures["still_open"]
+    times = received.filter(accepted_at__isnull=False).values_list("created_at", "accepted_at")
+    waits = sorted(accepted - created for created, accepted in times if accepted is not None)
+    window = timedelta(minutes=settings.HOD_OFFER_MINUTES)
+    levels.accepted = len(waits)
+    levels.accepted_in_time = sum(wait <= window for wait in waits)
+    if waits:
+        seconds = [wait.total_seconds() for wait in waits]
+        levels.median_to_accept = timedelta(seconds=statistics.median(seconds))
+        p90 = statistics.quantiles(seconds, n=10, method="inclusive")[8] if len(seconds) > 1 else seconds[0]
+        levels.p90_to_accept = timedelta(seconds=p90)
+    levels.misses = Offer.objects.filter(
+        kind=OfferKind.DIRECT, outcome=Outcome.EXPIRED, decided_at__gte=start, decided_at__lt=end
+    ).count()
+    return levels
