@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db import connection
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from agents.models import Agent
 from referrals.models import Offer, OfferKind, Outcome, Referral, Status
@@ -56,9 +58,17 @@ def live_queue(now: datetime) -> LiveQueue:
         kind=OfferKind.DIRECT, outcome=Outcome.PENDING, expires_at__lte=now
     ).count()
     closes_after = timedelta(hours=settings.HOD_SAFETY_NET_HOURS)
+    # The oldest first, off the safety-net index; then each listed row's notices counted
+    # (a correlated count, so only for the rows shown, not for the whole safety net).
+    notified = (
+        Offer.objects.filter(referral=OuterRef("pk"), kind=OfferKind.SAFETY_NET)
+        .values("referral")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     rows = (
         safety_net.order_by("safety_net_at", "pk")
-        .annotate(notified=Count("offers", filter=Q(offers__kind=OfferKind.SAFETY_NET)))
+        .annotate(notified=Coalesce(Subquery(notified), 0))
         .values("public_id", "city", "county", "state", "language", "created_at", "safety_net_at", "notified")
     )
     for row in rows[:SAFETY_NET_ROWS]:
@@ -122,25 +132,47 @@ def service_levels(start: datetime, end: datetime) -> ServiceLevels:
     the direct offers that lapsed in the period."""
     levels = ServiceLevels(start=start, end=end)
     received = Referral.objects.filter(created_at__gte=start, created_at__lt=end)
+    window = timedelta(minutes=settings.HOD_OFFER_MINUTES)
     figures = received.aggregate(
         received=Count("id"),
+        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        accepted_in_time=Count("id", filter=Q(accepted_at__lte=F("created_at") + window)),
         safety_net=Count("id", filter=Q(safety_net_at__isnull=False)),
         unserved=Count("id", filter=Q(status=Status.UNSERVED)),
         still_open=Count("id", filter=Q(status__in=(Status.OFFERED, Status.SAFETY_NET))),
     )
     levels.received, levels.safety_net = figures["received"], figures["safety_net"]
     levels.unserved, levels.still_open = figures["unserved"], figures["still_open"]
-    times = received.filter(accepted_at__isnull=False).values_list("created_at", "accepted_at")
-    waits = sorted(accepted - created for created, accepted in times if accepted is not None)
-    window = timedelta(minutes=settings.HOD_OFFER_MINUTES)
-    levels.accepted = len(waits)
-    levels.accepted_in_time = sum(wait <= window for wait in waits)
-    if waits:
-        seconds = [wait.total_seconds() for wait in waits]
-        levels.median_to_accept = timedelta(seconds=statistics.median(seconds))
-        p90 = statistics.quantiles(seconds, n=10, method="inclusive")[8] if len(seconds) > 1 else seconds[0]
-        levels.p90_to_accept = timedelta(seconds=p90)
+    levels.accepted, levels.accepted_in_time = figures["accepted"], figures["accepted_in_time"]
+    if levels.accepted:
+        levels.median_to_accept, levels.p90_to_accept = _times_to_accept(start, end)
     levels.misses = Offer.objects.filter(
         kind=OfferKind.DIRECT, outcome=Outcome.EXPIRED, decided_at__gte=start, decided_at__lt=end
     ).count()
     return levels
+
+
+PERCENTILES_SQL = """
+SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY accepted_at - created_at)
+FROM referrals_referral WHERE created_at >= %s AND created_at < %s AND accepted_at IS NOT NULL
+"""
+
+
+def _times_to_accept(start: datetime, end: datetime) -> tuple[timedelta, timedelta]:
+    """Median and 90th percentile of request → acceptance, interpolated between the nearest
+    values: in PostgreSQL for a week of open enrollment (fetching 200,000 pairs took seconds);
+    in Python on SQLite, the embedded single-machine database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(PERCENTILES_SQL, [start, end])
+            median, p90 = cursor.fetchone()[0]
+        return median, p90
+    times = Referral.objects.filter(created_at__gte=start, created_at__lt=end, accepted_at__isnull=False)
+    pairs = times.values_list("created_at", "accepted_at")
+    seconds = [(accepted - created).total_seconds() for created, accepted in pairs if accepted is not None]
+    if len(seconds) == 1:
+        return timedelta(seconds=seconds[0]), timedelta(seconds=seconds[0])
+    return (
+        timedelta(seconds=statistics.median(seconds)),
+        timedelta(seconds=statistics.quantiles(seconds, n=10, method="inclusive")[8]),
+    )

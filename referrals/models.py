@@ -80,6 +80,9 @@ class Referral(models.Model):
             models.Index(fields=["safety_net_at"], name="referral_in_safety_net", condition=Q(status="safety_net")),
             # Used by the dispatcher's contact reminders: accepted, no status yet.
             models.Index(fields=["accepted_at"], name="referral_awaiting_contact", condition=Q(status="accepted")),
+            # The operator console: service levels by day received, and the live queue.
+            models.Index(fields=["created_at"], name="referral_received"),
+            models.Index(fields=["created_at"], name="referral_waiting", condition=Q(status="offered")),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +145,8 @@ class Offer(models.Model):
             # Used by routing.expiry.expire_due_offers: the dispatcher's most frequent query.
             models.Index(fields=["expires_at"], name="offer_due", condition=Q(outcome="pending")),
             models.Index(fields=["agent", "offered_at"], name="offer_by_agent"),
+            # The operator console's misses of a period.
+            models.Index(fields=["decided_at"], name="offer_missed", condition=Q(outcome="expired", kind="direct")),
         ]
 
     def __str__(self) -> str:
