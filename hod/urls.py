@@ -16,6 +16,7 @@ urlpatterns = [
     path("received/<uuid:public_id>/", intake_views.received, name="received"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/operations/", ops_views.operations, name="operations"),
+    path("admin/operations/coverage/", ops_views.agent_coverage, name="agent_coverage"),
     path("admin/", admin.site.urls),
     path("", include("agents.urls")),
     path("", include("portal.urls")),

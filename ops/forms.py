@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.languages import LANGUAGES
+
 LONGEST_PERIOD = timedelta(days=366)
 
 
@@ -25,3 +27,14 @@ class PeriodForm(forms.Form):
             elif end - start >= LONGEST_PERIOD:
                 self.add_error("date_to", _("Choose a period of at most 366 days."))
         return data
+
+
+class CoverageForm(forms.Form):
+    """Which state's week to show, and which language's hours in full."""
+
+    state = forms.ChoiceField(label=_("State"))
+    language = forms.ChoiceField(label=_("Language"), choices=list(LANGUAGES.items()), initial="es")
+
+    def __init__(self, *args: Any, states: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [(state, state) for state in states]  # type: ignore[attr-defined]

@@ -13,11 +13,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ops import services
-from ops.forms import PeriodForm
+from eligibility.services import plan_year_at, served_states
+from ops import coverage, services
+from ops.forms import CoverageForm, PeriodForm
 
-# The program office's clock: periods are whole days of Eastern Time.
-OFFICE_TIME_ZONE = ZoneInfo("America/New_York")
+# The program office's clock: periods are whole days of Eastern Time, weeks its hours.
+OFFICE_ZONE_NAME = "America/New_York"
+OFFICE_TIME_ZONE = ZoneInfo(OFFICE_ZONE_NAME)
 
 
 @staff_member_required
@@ -39,3 +41,27 @@ def operations(request: HttpRequest) -> HttpResponse:
         "offer_minutes": settings.HOD_OFFER_MINUTES,
     }
     return render(request, "ops/operations.html", context, status=200 if levels else 400)
+
+
+@staff_member_required
+def agent_coverage(request: HttpRequest) -> HttpResponse:
+    """Agents available by state × language × hour of the coming week (R-OPS)."""
+    now = timezone.now()
+    form = CoverageForm(request.GET or None, states=sorted(served_states(plan_year_at(now))))
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Where consumers will wait"),
+        "form": form,
+        "thin": coverage.THIN,
+        "days": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+    }
+    if form.is_valid():
+        languages = coverage.weekly_coverage(form.cleaned_data["state"], now, OFFICE_ZONE_NAME)
+        chosen = next(row for row in languages if row.language == form.cleaned_data["language"])
+        context.update(
+            week_of=coverage.week_of(now, OFFICE_ZONE_NAME),
+            languages=sorted(languages, key=lambda row: (-row.hours_with_nobody, -row.thin_hours, row.language)),
+            chosen=chosen,
+            grid=[(f"{hour:02d}:00", counts) for hour, counts in enumerate(chosen.grid())],
+        )
+    return render(request, "ops/coverage.html", context, status=400 if form.errors else 200)
