@@ -42,6 +42,11 @@ class DisplayOption(models.IntegerChoices):
 SUSPENDED_BY_POLICY = "policy"
 
 
+class TimeZoneSource(models.TextChoices):
+    ZIP = "zip", _("ZIP code")
+    BROWSER = "browser", _("browser")
+
+
 class Agent(models.Model):
     """An agent or broker, identified by NPN. Name, email and languages come from MLMS."""
 
@@ -67,6 +72,10 @@ class Agent(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
+    # R-AVAIL-1: the browser's time zone when the agent's browser told us one, else the ZIP's.
+    time_zone_source = models.CharField(
+        _("time zone detected from"), max_length=10, choices=TimeZoneSource.choices, default=TimeZoneSource.ZIP
+    )
     ui_language = models.CharField(
         _("language of pages and messages"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
@@ -130,9 +139,12 @@ class Agent(models.Model):
         return [channel for channel in ContactMethod.channels(self.preferred_contact) if channel not in failed]
 
     def move_to(self, place: Place) -> None:
-        """The agent's ZIP and what it tells: location for distances, and time zone."""
+        """The agent's ZIP and what it tells: location for distances, and time zone (unless
+        their browser told us theirs, which wins: R-AVAIL-1)."""
         self.zip_code, self.city, self.county, self.zip_state = place.zip_code, place.city, place.county, place.state
-        self.lat, self.lon, self.time_zone = place.lat, place.lon, place.time_zone
+        self.lat, self.lon = place.lat, place.lon
+        if self.time_zone_source != TimeZoneSource.BROWSER:
+            self.time_zone = place.time_zone
 
 
 class MissPolicy(models.Model):

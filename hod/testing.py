@@ -113,6 +113,13 @@ def signed_in(first_name: str, **fields: Any) -> tuple[Agent, Client]:
     return agent, client
 
 
+def sign_in_operator(client: Client) -> User:
+    """An operator (a superuser, username "op") signed in with `client`."""
+    user = User.objects.create_superuser("op", "op@example.com", PASSWORD)
+    client.force_login(user)
+    return user
+
+
 def database_url() -> str:
     """The test database as a DATABASE_URL, for a dispatcher started as its own process."""
     from django.db import connection

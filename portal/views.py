@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from agents.middleware import signed_in_agent
-from agents.models import Agent
+from agents.models import Agent, TimeZoneSource
 from agents.onboarding import selectable_states
 from availability import services as availability
 from availability.models import OutOfOffice
@@ -39,6 +39,7 @@ from portal.forms import (
     DAYS,
     AttemptForm,
     BreakFormSet,
+    BrowserTimeZoneForm,
     DayFormSet,
     ExportForm,
     OutOfOfficeForm,
@@ -305,7 +306,8 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
     ]
     days = DayFormSet(request.POST or None, prefix="day", initial=initial_days)
     breaks = BreakFormSet(request.POST or None, prefix="break", initial=initial_breaks)
-    if request.method == "POST" and days.is_valid() and breaks.is_valid():
+    zone = BrowserTimeZoneForm(request.POST or None)
+    if request.method == "POST" and all([days.is_valid(), breaks.is_valid(), zone.is_valid()]):
         weekly = []
         for form in days.forms:
             data = form.cleaned_data
@@ -323,7 +325,11 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
             kept.append({"days": sorted(int(d) for d in data["days"]), "start": f"{data['start']:%H:%M}",
                          "end": f"{data['end']:%H:%M}"})  # fmt: skip
         schedule.weekly, schedule.breaks = weekly, kept
-        schedule.save(update_fields=["weekly", "breaks"])
+        with transaction.atomic():
+            schedule.save(update_fields=["weekly", "breaks"])
+            if zone.cleaned_data["browser_time_zone"]:
+                agent.time_zone, agent.time_zone_source = zone.cleaned_data["browser_time_zone"], TimeZoneSource.BROWSER
+                agent.save(update_fields=["time_zone", "time_zone_source"])
         messages.success(request, _("Your availability is saved.") + " " + _preview(agent, now))
         return redirect("availability_settings")
     context = {
@@ -335,6 +341,8 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
         "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
         "preview": _preview(agent, now),
         "time_zone": agent.time_zone,
+        "from_browser": agent.time_zone_source == TimeZoneSource.BROWSER,
+        "zone": zone,
     }
     return render(request, "portal/availability.html", context, status=400 if request.method == "POST" else 200)
 

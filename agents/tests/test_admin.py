@@ -6,13 +6,12 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.admin.sites import site
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agents.admin import AgentAdmin
 from agents.models import Agent
 from eligibility.models import Coverage
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, sign_in_operator
 from notifications.models import Message
 from notifications.rendering import render
 from referrals.models import Event, Offer, Outcome
@@ -37,16 +36,10 @@ def change_form(client, agent: Agent) -> tuple[str, dict[str, object]]:
     return url, data
 
 
-def operator(client):
-    user = get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass")
-    client.force_login(user)
-    return user
-
-
 def test_suspending_an_agent_in_the_admin_stops_their_referrals_at_once(client):
     ana = make_agent("Ana", languages=["es"])
     assert Coverage.objects.filter(agent=ana).exists()
-    op = operator(client)
+    op = sign_in_operator(client)
     url, data = change_form(client, ana)
     data.update(
         suspended_at_0="2026-11-23",
@@ -85,7 +78,7 @@ def test_suspending_in_the_admin_withdraws_the_pending_offer_and_routes_it_on():
 def test_clearing_the_suspension_in_the_admin_reinstates_the_agent(client):
     ana = make_agent("Ana", languages=["es"], suspended_at=WEEKDAY_MORNING, suspended_by="policy")
     assert ana.ineligibility == ["suspended_for_misses"] and not Coverage.objects.filter(agent=ana).exists()
-    operator(client)
+    sign_in_operator(client)
     url, data = change_form(client, ana)
     data.pop("suspended_at_0"), data.pop("suspended_at_1")
     back = WEEKDAY_MORNING + timedelta(hours=2)

@@ -7,20 +7,12 @@ import re
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from availability.models import Schedule, default_weekly
 from hod.testing import WEEKDAY_MORNING, make_agent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator() -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass"))
-    return client
 
 
 @pytest.fixture

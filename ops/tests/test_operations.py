@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent, request_referral, signed_in
@@ -21,13 +20,6 @@ CARMEN = consumer()
 
 def pending(referral: Referral) -> Offer:
     return Offer.objects.get(referral=referral, outcome=Outcome.PENDING, kind="direct")
-
-
-@pytest.fixture
-def operator() -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass"))
-    return client
 
 
 @pytest.fixture

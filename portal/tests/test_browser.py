@@ -258,3 +258,25 @@ def test_every_page_meets_wcag_2_1_aa(live_server: Any, browser: Browser, server
     page.keyboard.press("Enter")
     page.wait_for_selector("#referral-rows tr >> text=Luis Ruiz")
     page.context.close()
+
+
+def test_the_browsers_time_zone_is_offered_and_saved(live_server: Any, browser: Browser, server_clock: None) -> None:
+    """R-AVAIL-1 in a real browser: a Phoenix agent whose computer is on Chicago time."""
+    user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
+    ana = make_agent("Ana", user=user, languages=["es", "en"])
+    context = browser.new_context(viewport=WINDOWS["desktop"], timezone_id="America/Chicago")  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/availability/")
+    assert "detected from your ZIP code" in page.locator("#time-zone").inner_text()
+    notice = page.locator("#browser-time-zone")
+    notice.wait_for(state="visible")
+    assert "America/Chicago" in notice.inner_text()
+    page.locator("form[action='/availability/'] button[type=submit]").click()
+    page.wait_for_function("() => document.querySelector('#time-zone').textContent.includes('browser')")
+    assert "America/Chicago, detected from your browser" in page.locator("#time-zone").inner_text()
+    assert page.locator("#browser-time-zone").is_hidden()  # nothing left to offer
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == ("America/Chicago", "browser")
+    context.close()

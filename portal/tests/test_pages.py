@@ -439,3 +439,45 @@ def test_dropping_a_state_or_language_hands_its_pending_offers_to_the_next_agent
     english.refresh_from_db()
     assert english.status == "safety_net"
     assert Offer.objects.get(referral=english, agent=ana).outcome == Outcome.WITHDRAWN
+
+
+def test_the_browsers_time_zone_wins_over_the_zips(clock: Any) -> None:
+    """R-AVAIL-1: detected from the browser, else from the ZIP. The page's script fills the
+    hidden field; saving the settings stores it, and a later ZIP change keeps it."""
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    page = client.get("/availability/").content.decode()
+    assert "Times are in your time zone, America/Phoenix, detected from your ZIP code." in page
+    assert 'name="browser_time_zone"' in page
+
+    client.post("/availability/", settings_post(browser_time_zone="America/Chicago"))
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == ("America/Chicago", "browser")
+    page = client.get("/availability/").content.decode()
+    assert "Times are in your time zone, America/Chicago, detected from your browser." in page
+
+    client.post("/profile/", profile_post(zip_code="84101"))
+    ana.refresh_from_db()
+    assert (ana.zip_code, ana.time_zone) == ("84101", "America/Chicago")
+
+
+def test_without_a_browser_time_zone_the_zips_stays(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    client.post("/availability/", settings_post(browser_time_zone=""))  # no JavaScript
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == ("America/Phoenix", "zip")
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "America/Chicago" + "x" * 60])
+def test_an_unknown_browser_time_zone_is_refused_and_nothing_changes(clock: Any, zone: str) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    page = client.post("/availability/", settings_post(**{"day-5-on": "on", "browser_time_zone": zone}))
+    assert page.status_code == 400
+    errors = page.context["zone"].errors["browser_time_zone"]
+    assert errors == (
+        ["Ensure this value has at most 64 characters (it has 75)."]
+        if len(zone) > 64
+        else [f"Your browser reported an unknown time zone ({zone}): nothing was saved."]
+    )
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == ("America/Phoenix", "zip")
+    assert availability.schedule_of(ana).weekly == OFFICE_HOURS

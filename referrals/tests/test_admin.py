@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from hod.testing import WEEKDAY_MORNING, consumer, make_agent, sign_in_operator
 from intake.services import request_form, submit
 from referrals.models import Event
 
@@ -12,9 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def operator_client(client):
-    user = get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass")
-    client.force_login(user)
-    return client, user
+    return client, sign_in_operator(client)
 
 
 def new_referral():

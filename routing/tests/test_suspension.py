@@ -12,7 +12,7 @@ from django.test import Client
 from agents.models import SUSPENDED_BY_POLICY, Agent, MissPolicy
 from availability import services as availability
 from eligibility.models import Coverage
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, signed_in
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, sign_in_operator, signed_in
 from notifications.models import Message
 from notifications.rendering import render
 from referrals.events import record
@@ -152,7 +152,7 @@ def test_with_the_policy_off_misses_only_pause():
 
 def operator() -> Client:
     client = Client()
-    client.force_login(get_user_model().objects.create_superuser("op", "op@example.com", "Xy7!long-pass"))
+    sign_in_operator(client)
     return client
 
 

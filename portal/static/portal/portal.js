@@ -18,6 +18,16 @@
     }).then(function (response) { return response.json() })
   }
 
+  // --- Time zone (R-AVAIL-1): the browser's, when it says one, else the ZIP's ----------
+  const browserZone = (window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone) || ''
+  document.querySelectorAll('input[name="browser_time_zone"]').forEach(function (input) { input.value = browserZone })
+  const current = document.getElementById('time-zone')
+  const notice = document.getElementById('browser-time-zone')
+  if (browserZone && current && notice && current.dataset.timeZone !== browserZone) {
+    notice.querySelector('.zone').textContent = browserZone
+    notice.hidden = false
+  }
+
   // --- Countdowns ----------------------------------------------------------------------
   function tick () {
     const now = Date.now() + skew
