@@ -71,8 +71,8 @@ def test_a_bad_choice_is_named(operator, query, field, message):
     assert 'id="grid"' not in response.content.decode()
 
 
-def test_staff_only_and_linked_from_the_console(client, operator):
-    assert page(client, "?state=AZ&language=es").status_code == 302  # to the admin's sign-in
+def test_staff_only_and_linked_from_the_console(operator):
+    assert page(Client(), "?state=AZ&language=es").status_code == 302  # to the admin's sign-in
     assert 'href="/admin/operations/coverage/"' in operator.get("/admin/operations/").content.decode()
     empty = page(operator, "")
     assert empty.status_code == 200 and 'id="choice"' in empty.content.decode()
