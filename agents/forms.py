@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.mfa.webauthn.forms import AddWebAuthnForm
@@ -35,7 +36,22 @@ class PhoneAndZipMixin:
         return self.place.zip_code
 
 
-class SignUpForm(PhoneAndZipMixin, forms.Form):
+class BrowserTimeZoneForm(forms.Form):
+    """The time zone the agent's browser reports (R-AVAIL-1), filled in by the page's script;
+    empty without JavaScript, and then the ZIP's time zone stays."""
+
+    browser_time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def clean_browser_time_zone(self) -> str:
+        value = self.cleaned_data["browser_time_zone"].strip()
+        if value and value not in available_timezones():
+            raise forms.ValidationError(
+                _("Your browser reported an unknown time zone (%(zone)s): nothing was saved."), params={"zone": value}
+            )
+        return value
+
+
+class SignUpForm(PhoneAndZipMixin, BrowserTimeZoneForm):
     """Name and email come from MLMS and are shown read-only; the rest is the agent's."""
 
     preferred_contact = forms.ChoiceField(

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
-from agents.models import Agent, Invitation
+from agents.models import Agent, Invitation, TimeZoneSource
 from availability.models import Schedule
 from eligibility import rules
 from eligibility.services import license_facts, plan_year_at, refresh_agent, served_states
@@ -81,6 +81,7 @@ class SignUp:
     preferred_contact: str
     place: Place
     language: str
+    browser_time_zone: str = ""  # R-AVAIL-1: wins over the ZIP's when the browser told one
 
 
 class InvitationUsed(Exception):
@@ -105,6 +106,8 @@ def sign_up(invitation: Invitation, data: SignUp, now: datetime) -> Agent:
         agent.user = user
         agent.phone = data.phone
         agent.preferred_contact = data.preferred_contact
+        if data.browser_time_zone:
+            agent.time_zone, agent.time_zone_source = data.browser_time_zone, TimeZoneSource.BROWSER
         agent.move_to(data.place)
         agent.ui_language = data.language
         agent.registered_at = now

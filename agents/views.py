@@ -51,6 +51,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             preferred_contact=form.cleaned_data["preferred_contact"],
             place=form.place,
             language=translation.get_language() or "en",
+            browser_time_zone=form.cleaned_data["browser_time_zone"],
         )
         try:
             onboarding.sign_up(invitation, data, now)

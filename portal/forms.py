@@ -6,7 +6,7 @@ import base64
 import binascii
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -167,21 +167,6 @@ class TodayForm(forms.Form):
 
     on = forms.TypedChoiceField(choices=[("on", _("On")), ("off", _("Off"))], coerce=lambda v: v == "on")
     stop_at = forms.TimeField(label=_("Stop Referrals"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-
-
-class BrowserTimeZoneForm(forms.Form):
-    """The time zone the agent's browser reports (R-AVAIL-1), filled in by the page's script;
-    empty without JavaScript, and then the ZIP's time zone stays."""
-
-    browser_time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-
-    def clean_browser_time_zone(self) -> str:
-        value = self.cleaned_data["browser_time_zone"].strip()
-        if value and value not in available_timezones():
-            raise forms.ValidationError(
-                _("Your browser reported an unknown time zone (%(zone)s): nothing was saved."), params={"zone": value}
-            )
-        return value
 
 
 class DayForm(forms.Form):

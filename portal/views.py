@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from agents.forms import BrowserTimeZoneForm
 from agents.middleware import signed_in_agent
 from agents.models import Agent, TimeZoneSource
 from agents.onboarding import selectable_states
@@ -39,7 +40,6 @@ from portal.forms import (
     DAYS,
     AttemptForm,
     BreakFormSet,
-    BrowserTimeZoneForm,
     DayFormSet,
     ExportForm,
     OutOfOfficeForm,

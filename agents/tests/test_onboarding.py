@@ -179,6 +179,22 @@ def test_returning_agents_get_no_new_invitation_and_keep_their_sign_in() -> None
 
 
 @pytest.mark.parametrize(
+    ("browser", "zone", "source"), [("America/Chicago", "America/Chicago", "browser"), ("", "America/Phoenix", "zip")]
+)
+def test_sign_up_takes_the_browsers_time_zone_else_the_zips(browser: str, zone: str, source: str) -> None:
+    """R-AVAIL-1: the page's script sends the browser's zone; without it, the ZIP's."""
+    ana = make_agent("Ana", registered=False)
+    send_invitation(ana, WEEKDAY_MORNING)
+    page = Client().get(invitation_path(ana)).content.decode()
+    assert 'name="browser_time_zone"' in page and "resolvedOptions().timeZone" in page
+    with time_machine.travel(WEEKDAY_MORNING, tick=False):
+        done = Client().post(invitation_path(ana), sign_up_form(zip_code="85004", browser_time_zone=browser))
+    assert done.status_code == 302
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == (zone, source)
+
+
+@pytest.mark.parametrize(
     ("field", "value", "error"),
     [
         ("phone", "555", "Enter a U.S. phone number, like 602-555-0134."),
@@ -192,6 +208,11 @@ def test_returning_agents_get_no_new_invitation_and_keep_their_sign_in() -> None
         ),
         ("password2", "Tq8#vLm2zX", "The two passwords differ."),
         ("accept_terms", "", "You must agree to the Help On Demand Terms of Use to sign up."),
+        (
+            "browser_time_zone",
+            "Mars/Olympus_Mons",
+            "Your browser reported an unknown time zone (Mars/Olympus_Mons): nothing was saved.",
+        ),
     ],
 )
 def test_sign_up_refuses_bad_input_with_the_reason_and_creates_nothing(field: str, value: str, error: str) -> None:
