@@ -69,7 +69,7 @@ def live_queue(now: datetime) -> LiveQueue:
     rows = (
         safety_net.order_by("safety_net_at", "pk")
         .annotate(notified=Coalesce(Subquery(notified), 0))
-        .values("public_id", "city", "county", "state", "language", "created_at", "safety_net_at", "notified")
+        .values("pk", "public_id", "city", "county", "state", "language", "created_at", "safety_net_at", "notified")
     )
     for row in rows[:SAFETY_NET_ROWS]:
         row["reference"] = row.pop("public_id").hex[:8].upper()

@@ -63,6 +63,9 @@ def test_the_live_queue_shows_who_waits_and_for_how_long(operator, morning):
     reference = Referral.objects.get(language="vi").reference
     assert f"{reference} Phoenix, Maricopa, AZ Vietnamese 23 min" in safety_net
     assert safety_net.endswith("71 h 37 min")  # 72 hours after it reached the safety net
+    # Its reference opens the referral in the admin, where viewing the consumer is audited.
+    nobody = Referral.objects.get(language="vi")
+    assert f'<a href="/admin/referrals/referral/{nobody.pk}/change/"' in html
 
 
 def test_service_levels_follow_the_days_referrals(operator, morning):
