@@ -63,16 +63,13 @@ class AgentAdmin(admin.ModelAdmin):
         before = Agent.objects.filter(pk=obj.pk).values("suspended_at", "suspended_by").first() if obj.pk else None
         was_suspended = before is not None and before["suspended_at"] is not None
         with transaction.atomic():
-            if was_suspended and obj.suspended_at is None:
-                obj.suspended_at, obj.suspended_by = before["suspended_at"], before["suspended_by"]  # type: ignore[index]
-                super().save_model(request, obj, form, change)
-                suspension.reinstate(obj, now, operator=_operator(request))
-                return
             super().save_model(request, obj, form, change)
-            if obj.suspended_at is not None and not was_suspended:
+            if was_suspended and obj.suspended_at is None:
+                suspension.reinstate(obj, now, operator=_operator(request), was=before["suspended_by"])  # type: ignore[index]
+            elif obj.suspended_at is not None and not was_suspended:
                 suspension.suspended(obj, now, operator=_operator(request))
-                return
-            recheck_agent(obj, now, Report())
+            else:
+                recheck_agent(obj, now, Report())
 
     @admin.action(description=_("Reinstate the selected agents"))
     def reinstate(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
@@ -80,7 +77,8 @@ class AgentAdmin(admin.ModelAdmin):
         done = 0
         for agent in queryset.filter(suspended_at__isnull=False).order_by("pk"):
             with transaction.atomic():
-                done += suspension.reinstate(agent, now, operator=_operator(request))
+                suspension.reinstate(agent, now, operator=_operator(request), was=agent.suspended_by)
+            done += 1
         self.message_user(
             request,
             ngettext("%(count)d agent reinstated.", "%(count)d agents reinstated.", done) % {"count": done},

@@ -11,6 +11,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 
 from eligibility.services import plan_year_at, served_states
@@ -53,7 +54,7 @@ def agent_coverage(request: HttpRequest) -> HttpResponse:
         "title": _("Where consumers will wait"),
         "form": form,
         "thin": coverage.THIN,
-        "days": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        "days": [WEEKDAYS_ABBR[day] for day in range(7)],  # Django's own, translated
     }
     if form.is_valid():
         languages = coverage.weekly_coverage(form.cleaned_data["state"], now, OFFICE_ZONE_NAME)

@@ -405,23 +405,30 @@ def repeat_missers(policy: MissPolicy, paused_now: Collection[int], now: datetim
 
 
 def suspend_for_misses(agent_id: int, misses: int, policy: MissPolicy, now: datetime) -> None:
-    """Suspend an agent under the missed-referral policy (R-ELIG-7): no referral reaches them
-    from this commit on (their coverage is gone), their other pending offers are routed on,
-    and they are told why and whom to ask to be reinstated."""
+    """Suspend an agent under the missed-referral policy (R-ELIG-7)."""
     agent = Agent.objects.get(pk=agent_id)
     with translation.override(settings.LANGUAGE_CODE):  # for the operators, like the admin
-        reason = gettext("Missed referrals %(misses)s times in %(days)s days (automatic policy).") % {
+        agent.suspension_reason = gettext("Missed referrals %(misses)s times in %(days)s days (automatic policy).") % {
             "misses": misses,
             "days": policy.days,
         }
-    agent.suspended_at, agent.suspended_by, agent.suspension_reason = now, SUSPENDED_BY_POLICY, reason
+    agent.suspended_at = now
+    why = {"misses": misses, "days": policy.days}
+    suspend(agent, now, by=SUSPENDED_BY_POLICY, actor=SYSTEM, notice=why, **why)
+
+
+def suspend(agent: Agent, now: datetime, *, by: str, actor: str, notice: dict[str, Any], **details: Any) -> None:
+    """Take an agent whose `suspended_at` (and reason) is set out of routing, by the policy
+    or by an operator (R-ELIG-7): no referral reaches them from this commit on (their
+    coverage is gone), their other pending offers are routed on, and they are told (with
+    `notice`: never an operator's own words) why and whom to ask to be reinstated. The
+    event keeps `details`."""
+    agent.suspended_by = by
     agent.save(update_fields=["suspended_at", "suspended_by", "suspension_reason"])
-    refresh_agent(agent, now)
-    record("suspended", at=now, agent_id=agent_id, by=SUSPENDED_BY_POLICY, misses=misses, days=policy.days)
-    outbox.agent_notices(
-        agent, "suspended", {"misses": misses, "days": policy.days, "path": reverse("agent_home")}, now
-    )
-    withdraw_offers(agent, now, reasons=["suspended_for_misses"])
+    evaluation = refresh_agent(agent, now)
+    record("suspended", at=now, actor=actor, agent_id=agent.pk, by=by, **details)
+    outbox.agent_notices(agent, "suspended", {**notice, "path": reverse("agent_home")}, now)
+    withdraw_offers(agent, now, reasons=evaluation.reasons)
 
 
 def _expire_each(now: datetime, *, limit: int, skip: frozenset[int], failed: list[int] | None) -> int:
