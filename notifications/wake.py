@@ -1,10 +1,11 @@
 """Wake the dispatcher's delivery loops the moment there is something to send.
 
-Whoever puts messages in the outbox calls `announce()` inside its transaction. On
-PostgreSQL that is a `NOTIFY`, which the server delivers at commit (and drops with a
-rollback) to every dispatcher process listening (`Listener`); in this process it sets the
-local bell when the transaction commits, which is all the embedded SQLite service needs.
-Polling stays as the fallback: a lost wake-up costs at most one poll interval.
+On PostgreSQL the outbox table announces itself: a statement trigger on
+`notifications_message` (migration 0006) NOTIFYs, which the server delivers at commit (and
+drops with a rollback) to every dispatcher process listening (`Listener`). Whoever puts
+messages in the outbox still calls `announce()` inside its transaction: that sets this
+process's own bell when the transaction commits, which is all the embedded SQLite service
+needs. Polling stays as the fallback: a lost wake-up costs at most one poll interval.
 """
 
 from __future__ import annotations
@@ -47,15 +48,12 @@ bell = Bell()
 
 
 def announce() -> None:
-    """Say, inside the current transaction, that the outbox has new messages. Once per
-    transaction is enough (the bell's commit callback says it was said and not rolled back
-    since: Django drops the callbacks of a savepoint rolled back, as PostgreSQL drops its
-    NOTIFY), which spares a round trip per message on the dispatcher's busiest path."""
+    """Ring this process's bell when the current transaction commits; once per transaction
+    is enough (Django drops the callbacks of a savepoint rolled back, as PostgreSQL drops
+    its NOTIFY). Other processes hear of it from the outbox's trigger, with no statement
+    here: this runs on the dispatcher's and the intake's busiest paths."""
     if connection.in_atomic_block and any(entry[1] == bell.ring for entry in connection.run_on_commit):
         return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {CHANNEL}")
     transaction.on_commit(bell.ring)
 
 
