@@ -15,7 +15,7 @@ from geo.zips import Place
 from intake.forms import ConsumerRequestForm
 from lib.inserts import add
 from notifications import outbox
-from referrals.events import record
+from referrals.events import event
 from referrals.models import Referral
 from routing.actions import route
 
@@ -63,11 +63,12 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
                 idempotency_key=idempotency_key or None,
             )
             add(referral)  # one plain INSERT (lib.inserts): every consumer passes here
-            record("received", at=now, actor="consumer", referral=referral, language=referral.language)
-            route(referral, now, rank=1)
-            outbox.consumer_notice(
+            # Written with the routing decision's own event and messages: a round trip each.
+            received = event("received", now, actor="consumer", referral=referral, language=referral.language)
+            acknowledgement = outbox.consumer_message(
                 referral, "consumer_received", {"location": referral.location_label, "language": referral.language}, now
             )
+            route(referral, now, rank=1, events=[received], messages=[acknowledgement])
     except IntegrityError:
         if idempotency_key:
             existing = Referral.objects.filter(idempotency_key=idempotency_key).first()

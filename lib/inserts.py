@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import psycopg
@@ -40,7 +40,8 @@ def insert(model: type[models.Model], *, returning_pk: bool = False, **values: A
         if returning_pk:
             sql += f" RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
         _statements[key] = sql
-    params = [fields[name].get_db_prep_save(values[name], connection) for name in names]
+    prepare = _preparers(model, connection.vendor)
+    params = [prepare[name](values[name]) for name in names]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0] if returning_pk else None
@@ -76,6 +77,16 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
         encoder = field.encoder
         return lambda value: json.dumps(value, cls=encoder)
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+@cache
+def _preparers(model: type[models.Model], vendor: str) -> dict[str, Callable[[Any], Any]]:
+    """Each column's preparation for `insert`: psycopg takes most values as they are on
+    PostgreSQL; elsewhere every field prepares its own, as `save()` would."""
+    fields = _fields(model)
+    if vendor == "postgresql":
+        return {name: _preparer(field) for name, field in fields.items()}
+    return {name: partial(field.get_db_prep_save, connection=connection) for name, field in fields.items()}
 
 
 @cache

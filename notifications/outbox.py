@@ -44,16 +44,21 @@ def enqueue(
     )  # fmt: skip
 
 
-def consumer_notice(referral: Referral, template: str, data: dict[str, Any], now: datetime) -> Message:
+def consumer_message(referral: Referral, template: str, data: dict[str, Any], now: datetime) -> Message:
     """A message to the consumer about their own request (R-NOTIFY-4): by email when they
     gave one, else by text, in their language. It names nobody but the agent, never the
-    consumer: a mistyped address must not leak who asked for help."""
+    consumer: a mistyped address must not leak who asked for help. Not yet saved."""
     channel, to = (Channel.EMAIL, referral.email) if referral.email else (Channel.SMS, referral.phone)
-    wake.announce()
-    return add(Message(
+    return Message(
         channel=channel, to=to, template=template, data={"reference": referral.reference, **data},
         language=referral.notice_language, referral=referral, due_at=now, created_at=now,
-    ))  # fmt: skip
+    )  # fmt: skip
+
+
+def consumer_notice(referral: Referral, template: str, data: dict[str, Any], now: datetime) -> Message:
+    """`consumer_message`, saved."""
+    wake.announce()
+    return add(consumer_message(referral, template, data, now))
 
 
 def agent_messages(agent: Agent, template: str, data: dict[str, Any], now: datetime) -> list[Message]:
@@ -82,7 +87,8 @@ def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: dateti
 
 def save(messages: list[Message]) -> list[Message]:
     """Put messages in the outbox in one statement, and wake the dispatchers at commit."""
-    wake.announce()
+    if messages:
+        wake.announce()
     return add_all(messages)
 
 

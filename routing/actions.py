@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from eligibility.services import plan_year_at, refresh_agent
 from lib.inserts import add, add_all
 from lib.phones import display_phone
 from notifications import outbox
+from notifications.models import Message
 from referrals.events import SYSTEM, actor_for_agent, event, record
 from referrals.models import OPEN_STATUSES, Event, Offer, OfferKind, Outcome, Referral, Status
 from routing import candidates
@@ -62,20 +63,32 @@ def lock_referral(referral_id: int, *, skip_locked: bool = False) -> Referral | 
     return rows.filter(pk=referral_id).first()
 
 
-def route(referral: Referral, now: datetime, *, actor: str = SYSTEM, rank: int | None = None) -> Offer | None:
+def route(
+    referral: Referral,
+    now: datetime,
+    *,
+    actor: str = SYSTEM,
+    rank: int | None = None,
+    events: Sequence[Event] = (),
+    messages: Sequence[Message] = (),
+) -> Offer | None:
     """Offer a locked, open referral to the next candidate, or escalate to the safety net.
 
     One `routed` event records the decision — who was examined, who was passed over and
-    why, who got the offer — and, when there is one, the offer itself.
+    why, who got the offer — and, when there is one, the offer itself. `events` and
+    `messages` are the caller's own rows of the same step (intake's `received` event and
+    the consumer's acknowledgement), written with the decision's: one INSERT per table.
     """
     decision = next_candidate(referral, plan_year_at(now), now)
     if decision.chosen is None:
-        add(routed_event(referral, decision, None, now, actor=actor))
+        add_all([*events, routed_event(referral, decision, None, now, actor=actor)])
         escalate_to_safety_net(referral, now)
+        outbox.save(list(messages))
         return None
     rank = rank or Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).count() + 1
-    offer = _offer(referral, decision.chosen, rank, now)
-    add(routed_event(referral, decision, offer, now, actor=actor))
+    offer, notices = _offer(referral, decision.chosen, rank, now)
+    add_all([*events, routed_event(referral, decision, offer, now, actor=actor)])
+    outbox.save([*notices, *messages])
     return offer
 
 
@@ -102,6 +115,23 @@ def routed_event(
 
 
 LAST_OFFERED_SQL = "UPDATE {table} SET last_offered_at = %s WHERE {key} = %s"
+# PostgreSQL marks the agent and their coverage rows in one round trip.
+LAST_OFFERED_BOTH_SQL = (
+    "WITH agent AS (UPDATE agents_agent SET last_offered_at = %s WHERE id = %s) "
+    "UPDATE eligibility_coverage SET last_offered_at = %s WHERE agent_id = %s"
+)
+
+
+def mark_offered(agent_id: int, now: datetime) -> None:
+    """Record when the agent was last offered a referral, on the agent and on the coverage
+    rows routing reads (R-ROUTE-3's tie-break)."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(LAST_OFFERED_BOTH_SQL, [at, agent_id, at, agent_id])
+            return
+        cursor.execute(LAST_OFFERED_SQL.format(table="agents_agent", key="id"), [at, agent_id])
+        cursor.execute(LAST_OFFERED_SQL.format(table="eligibility_coverage", key="agent_id"), [at, agent_id])
 
 
 def _new_offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
@@ -118,14 +148,13 @@ def _new_offer(referral: Referral, candidate: Candidate, rank: int, now: datetim
     )
 
 
-def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> Offer:
+def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -> tuple[Offer, list[Message]]:
+    """Write the offer and mark the agent offered; returns the offer and its notices to the
+    agent, not yet saved (the caller writes them with its other messages)."""
     offer = _new_offer(referral, candidate, rank, now)
     # Plain statements (lib.inserts): this runs for every consumer and every re-route.
     add(offer)
-    with connection.cursor() as cursor:
-        params = [connection.ops.adapt_datetimefield_value(now), candidate.agent_id]
-        cursor.execute(LAST_OFFERED_SQL.format(table="agents_agent", key="id"), params)
-        cursor.execute(LAST_OFFERED_SQL.format(table="eligibility_coverage", key="agent_id"), params)
+    mark_offered(candidate.agent_id, now)
     if referral.status != Status.OFFERED:
         referral.status = Status.OFFERED
         referral.save(update_fields=["status"])
@@ -137,8 +166,7 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
         failed_channels=candidate.failed_channels,
         ui_language=candidate.language,
     )
-    outbox.offer_notices(offer, agent, referral, now)
-    return offer
+    return offer, outbox.offer_messages(offer, agent, referral, now)
 
 
 def escalate_to_safety_net(referral: Referral, now: datetime) -> int:
