@@ -105,38 +105,41 @@ def _columns(model: type[models.Model]) -> tuple[tuple[str, str, str, Callable[[
 FEW = 8
 
 
-def _add_few(
-    model: type[models.Model], columns: tuple[tuple[str, str, str, Callable[[Any], Any]], ...], instances: list[M]
-) -> list[M]:
-    """`add_all` for a handful of rows: INSERT … VALUES (…), (…) RETURNING, whose rows
-    PostgreSQL returns in the order of the list (as `bulk_create` relies on)."""
-    key = (model, ("*",) * len(instances), True, "postgresql-values")
-    sql = _statements.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        # Names come from the model's own fields, quoted; the values are parameters.
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(column for _, column, _, _ in columns)}) "  # noqa: S608
-            f"VALUES {', '.join([row] * len(instances))} RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
-        )
-        _statements[key] = sql
-    params = [prepare(getattr(instance, name)) for instance in instances for name, _, _, prepare in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = [row[0] for row in cursor.fetchall()]
-    for instance, pk in zip(instances, keys, strict=True):
-        instance.pk = pk
-        instance._state.adding = False
-    return instances
+@cache
+def _values_sql(model: type[models.Model], rows: int) -> str:
+    """INSERT … VALUES (…), (…) RETURNING the keys, which PostgreSQL returns in the order of
+    the list (as `bulk_create` relies on)."""
+    quote = connection.ops.quote_name
+    columns = _columns(model)
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # Names come from the model's own fields, quoted; the values are parameters.
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(column for _, column, _, _ in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * rows)} RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
+    )
+
+
+@cache
+def _unnest_sql(model: type[models.Model]) -> str:
+    """INSERT … SELECT FROM unnest(one array per column) RETURNING the keys, in order."""
+    quote = connection.ops.quote_name
+    columns = _columns(model)
+    names = ", ".join(column for _, column, _, _ in columns)
+    typed = ", ".join(f"%b::{kind}[]" for _, _, kind, _ in columns)  # arrays in binary
+    # Names and types come from the model's own fields; every value is a parameter.
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
+        f"SELECT {names} FROM unnest({typed}) WITH ORDINALITY AS u({names}, _n) ORDER BY _n "
+        f"RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
+    )
 
 
 def add_all(instances: list[M]) -> list[M]:
     """INSERT many new instances of one model in one statement and give each its primary
-    key, like `bulk_create`. On PostgreSQL one array per column (INSERT … SELECT FROM
-    unnest … RETURNING), bound on the server so psycopg sends the arrays in binary: for a
-    dispatcher's batch of thousands of rows this is several times cheaper than the ORM's
-    per-value preparation. Elsewhere, `bulk_create`."""
+    key, like `bulk_create`. On PostgreSQL, a handful of rows as one VALUES list; more as
+    one array per column (INSERT … SELECT FROM unnest … RETURNING), bound on the server so
+    psycopg sends the arrays in binary: for a dispatcher's batch of thousands of rows this
+    is several times cheaper than the ORM's per-value preparation. Elsewhere, `bulk_create`."""
     if not instances:
         return instances
     model = type(instances[0])
@@ -145,21 +148,16 @@ def add_all(instances: list[M]) -> list[M]:
         return instances
     columns = _columns(model)
     if len(instances) <= FEW:
-        return _add_few(model, columns, instances)
-    arrays = [[prepare(getattr(instance, name)) for instance in instances] for name, _, _, prepare in columns]
-    quote = connection.ops.quote_name
-    names = ", ".join(column for _, column, _, _ in columns)
-    typed = ", ".join(f"%b::{kind}[]" for _, _, kind, _ in columns)  # arrays in binary
-    # Names and types come from the model's own fields; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
-        f"SELECT {names} FROM unnest({typed}) WITH ORDINALITY AS u({names}, _n) ORDER BY _n "
-        f"RETURNING {quote(model._meta.pk.column)}"  # type: ignore[union-attr]
-    )
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, arrays)
-        keys = [row[0] for row in cursor.fetchall()]
+        params = [prepare(getattr(instance, name)) for instance in instances for name, _, _, prepare in columns]
+        with connection.cursor() as cursor:
+            cursor.execute(_values_sql(model, len(instances)), params)
+            keys = [row[0] for row in cursor.fetchall()]
+    else:
+        arrays = [[prepare(getattr(instance, name)) for instance in instances] for name, _, _, prepare in columns]
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_unnest_sql(model), arrays)
+            keys = [row[0] for row in cursor.fetchall()]
     for instance, key in zip(instances, keys, strict=True):
         instance.pk = key
         instance._state.adding = False
