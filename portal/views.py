@@ -31,6 +31,7 @@ from agents.models import Agent, TimeZoneSource
 from agents.onboarding import selectable_states
 from availability import services as availability
 from availability.models import OutOfOffice
+from availability.rules import end_of_local_day
 from eligibility.rules import REASONS
 from eligibility.services import refresh_agent
 from notifications import vapid
@@ -276,7 +277,8 @@ def _preview(agent: Agent, now: datetime) -> str:
     today = availability.today(agent, now)
     zone = ZoneInfo(agent.time_zone)
     if today.on:
-        if today.stop_at is None:
+        # Hours that run to the end of the day stop at midnight: say so, not "12:00 AM".
+        if today.stop_at is None or today.stop_at == end_of_local_day(now, agent.time_zone):
             return _("You are receiving referrals now, until midnight.")
         return _("You are receiving referrals now, until %(time)s.") % {
             "time": formats.time_format(today.stop_at.astimezone(zone), "TIME_FORMAT")

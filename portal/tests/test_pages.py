@@ -311,6 +311,25 @@ def settings_post(**changes: str) -> dict[str, str]:
     return data
 
 
+def test_hours_that_run_to_the_end_of_the_day_are_previewed_as_until_midnight(clock: Any) -> None:
+    evenings = [{"on": True, "start": "08:00", "end": "24:00"}] * 7
+    _ana, client = signed_in("Ana", languages=["es"], weekly=evenings)
+    page = client.get("/availability/").content.decode()
+    assert "You are receiving referrals now, until midnight." in page and "12:00 AM." not in page
+    client.cookies["django_language"] = "es"
+    assert "Está recibiendo referencias ahora, hasta la medianoche." in client.get("/availability/").content.decode()
+
+
+def test_a_breaks_days_are_one_group_named_before_its_boxes(clock: Any) -> None:
+    """Screen readers announce "Days" with each box: a fieldset and its legend, first."""
+    _ana, client = signed_in("Ana", languages=["es"])
+    page = client.get("/availability/").content.decode()
+    legend = page.index("<legend>Days</legend>")
+    assert page.rindex("<fieldset", 0, legend) > page.index('id="break-0"')
+    assert legend < page.index('id="id_break-0-days_0"') < page.index('<label for="id_break-0-days_0">Monday</label>')
+    assert 'for=""' not in page
+
+
 def test_weekly_hours_and_a_lunch_break_are_saved_and_previewed(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
     page = client.get("/availability/").content.decode()
