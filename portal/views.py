@@ -34,6 +34,7 @@ from availability.models import OutOfOffice
 from availability.rules import end_of_local_day
 from eligibility.rules import REASONS
 from eligibility.services import refresh_agent
+from lib.phones import display_phone
 from notifications import vapid
 from notifications.models import PushSubscription
 from portal import metrics, rows
@@ -478,7 +479,7 @@ def profile(request: HttpRequest, agent: Agent) -> HttpResponse:
     selectable = selectable_states(agent, now)
     initial = {
         "preferred_contact": agent.preferred_contact,
-        "phone": agent.phone,
+        "phone": display_phone(agent.phone),  # as the agent dials it, not +1…
         "zip_code": agent.zip_code,
         "languages": agent.languages,
         "states": [s for s in selectable if s not in agent.excluded_states],

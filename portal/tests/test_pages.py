@@ -396,6 +396,7 @@ def test_profile_changes_contact_zip_languages_and_states(clock: Any) -> None:
     ana, client = signed_in("Ana", states=["AZ", "UT"])
     page = client.get("/profile/").content.decode()
     assert f'value="{ana.email}" readonly' in page and "Marketplace Learning Management System" in page
+    assert 'value="(602) 555-0100"' in page  # as dialled; stored as +16025550100
     assert 'value="AZ"' in page and 'value="UT"' in page and 'value="TX"' not in page  # licensed states only
     client.post("/profile/", profile_post(zip_code="84101", languages=["vi"], states=["UT"]))
     ana.refresh_from_db()
