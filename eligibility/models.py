@@ -17,6 +17,8 @@ class ServedState(models.Model):
     model = models.CharField(max_length=6, choices=MarketplaceModel.choices)
 
     class Meta:
+        verbose_name = _("served state")
+        verbose_name_plural = _("served states")
         constraints = [models.UniqueConstraint(fields=["plan_year", "state"], name="served_state_once")]
         ordering = ["plan_year", "state"]
 
@@ -33,6 +35,8 @@ class FfmRegistration(models.Model):
     individual_ended_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("FFM registration")
+        verbose_name_plural = _("FFM registrations")
         constraints = [models.UniqueConstraint(fields=["npn", "plan_year"], name="ffm_registration_once")]
 
     def __str__(self) -> str:
@@ -50,6 +54,8 @@ class Termination(models.Model):
     terminated_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("FFM termination")
+        verbose_name_plural = _("FFM terminations")
         constraints = [models.UniqueConstraint(fields=["npn", "plan_year"], name="termination_once")]
 
     def __str__(self) -> str:
@@ -72,6 +78,8 @@ class License(models.Model):
     expires_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("license")
+        verbose_name_plural = _("licenses")
         constraints = [models.UniqueConstraint(fields=["npn", "state", "number"], name="license_once")]
 
     def __str__(self) -> str:

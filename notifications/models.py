@@ -49,6 +49,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         indexes = [
             # Used by notifications.delivery.deliver_due: each channel's delivery loop. The
             # claim's whole order, so a backlog is read a claim at a time, not sorted whole.

@@ -75,6 +75,8 @@ class Referral(models.Model):
     reminders_sent = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
         indexes = [
             # Used by the dispatcher's close_stale_safety_net loop.
             models.Index(fields=["safety_net_at"], name="referral_in_safety_net", condition=Q(status="safety_net")),
@@ -127,6 +129,8 @@ class Offer(models.Model):
     distance_miles = models.FloatField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         constraints = [
             # The database, not only the code, forbids two winners for one referral.
             models.UniqueConstraint(
@@ -197,6 +201,8 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         indexes = [models.Index(fields=["referral", "at"], name="event_by_referral")]
         ordering = ["at", "id"]
 
