@@ -175,11 +175,14 @@ def test_the_installed_app_works_offline_and_shows_pushes(
         lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
     )
     cdp.send("ServiceWorker.enable")
-    for _round_trip in range(200):  # each call lets Playwright hand over the events that arrived
-        if registrations:
+    state = ""
+    for _round_trip in range(400):  # each call lets Playwright hand over the events that arrived
+        # A push needs a worker that has finished activating (`ready` may still be activating).
+        state = page.evaluate("navigator.serviceWorker.ready.then(r => r.active.state)")
+        if registrations and state == "activated":
             break
-        page.evaluate("navigator.serviceWorker.ready.then(r => r.active.state)")
     assert registrations, "Chromium reports the service worker's registration"
+    assert state == "activated"
     push = {
         "title": "New Help On Demand referral",
         "body": "A consumer in Phoenix, Maricopa, AZ",
