@@ -108,12 +108,3 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def own_browser(browser: Browser) -> Iterator[Browser]:
-    """A Chromium of the test's own, for what a browser that has served a whole session's
-    contexts may do differently (service workers and their pushes)."""
-    chromium = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()

@@ -153,15 +153,14 @@ def test_the_portal_in_spanish_on_a_phone(live_server: Any, browser: Browser, se
 
 
 def test_the_installed_app_works_offline_and_shows_pushes(
-    live_server: Any, own_browser: Browser, server_clock: None
+    live_server: Any, browser: Browser, server_clock: None
 ) -> None:
     """R-PORTAL-5: the service worker takes over, the offline page appears without a
     connection, and a push message (delivered by Chromium itself) becomes a notification
-    that opens the referral. In a Chromium of its own: in full runs, the session's browser
-    (after some twenty contexts) sometimes showed no notification for the push."""
+    that opens the referral."""
     user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
     make_agent("Ana", user=user, languages=["es", "en"])
-    page = open_page(own_browser, "phone")
+    page = open_page(browser, "phone")
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     sign_in(page, live_server.url)
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
@@ -190,21 +189,29 @@ def test_the_installed_app_works_offline_and_shows_pushes(
         "url": "/referrals/offers/7/",
     }
     message = {"origin": live_server.url, "registrationId": registrations[0], "data": json.dumps(push)}
-    cdp.send("ServiceWorker.deliverPushMessage", message)
     # Polled from here: `wait_for_function` takes the promise itself for a truthy answer.
     notifications = "navigator.serviceWorker.ready.then(r => r.getNotifications())"
     shown: list[list[str]] = []
-    assert wait_until(
-        lambda: (
-            shown.extend(page.evaluate(f"{notifications}.then(n => n.map(x => [x.title, x.body, x.data.url]))"))
-            or shown
-        ),
-        15,
-    ), page.evaluate(  # what the next person needs to see if it ever fails again
+    # Push services redeliver what was not acknowledged; Chromium's DevTools delivery, in full
+    # runs of this suite, now and then shows nothing for one within 15 s (the worker active,
+    # permission granted, the registration right: seen in CI), so the push is sent again, at
+    # most three times in all; every notification shown must be this one.
+    for _delivery in range(3):
+        cdp.send("ServiceWorker.deliverPushMessage", message)
+        if wait_until(
+            lambda: (
+                shown.extend(page.evaluate(f"{notifications}.then(n => n.map(x => [x.title, x.body, x.data.url]))"))
+                or shown
+            ),
+            10,
+        ):
+            break
+    assert shown, page.evaluate(  # what the next person needs to see if it ever fails again
         "navigator.serviceWorker.ready.then(r => JSON.stringify({worker: r.active && r.active.state, "
         "permission: Notification.permission, registrations: " + json.dumps(registrations) + "}))"
     )
-    assert shown == [["New Help On Demand referral", "A consumer in Phoenix, Maricopa, AZ", "/referrals/offers/7/"]]
+    expected = ["New Help On Demand referral", "A consumer in Phoenix, Maricopa, AZ", "/referrals/offers/7/"]
+    assert all(notification == expected for notification in shown), shown
 
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/referrals/")
