@@ -36,7 +36,7 @@ class Today:
 
     on: bool
     reason: str | None  # rules.unavailable_reason's code when off
-    stop_at: datetime | None  # when on: when referrals stop, if before the day ends
+    stop_at: datetime | None  # when on: when referrals stop (midnight at the latest), if known
 
 
 def schedule_of(agent: Agent) -> Schedule:

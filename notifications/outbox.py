@@ -120,11 +120,6 @@ def offer_messages(offer: Offer, agent: Agent, referral: Referral, now: datetime
     ]
 
 
-def offer_notices(offer: Offer, agent: Agent, referral: Referral, now: datetime) -> list[Message]:
-    """`offer_messages`, saved."""
-    return save(offer_messages(offer, agent, referral, now))
-
-
 # One statement per table, whatever the number of recipients: the fan-out to a whole state
 # (20,000 agents in Texas) stays well under a second. Plain SQL that SQLite and PostgreSQL
 # both run; only the JSON parameter needs PostgreSQL's cast.

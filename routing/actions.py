@@ -122,7 +122,7 @@ LAST_OFFERED_BOTH_SQL = (
 )
 
 
-def mark_offered(agent_id: int, now: datetime) -> None:
+def _mark_offered(agent_id: int, now: datetime) -> None:
     """Record when the agent was last offered a referral, on the agent and on the coverage
     rows routing reads (R-ROUTE-3's tie-break)."""
     at = connection.ops.adapt_datetimefield_value(now)
@@ -154,7 +154,7 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
     offer = _new_offer(referral, candidate, rank, now)
     # Plain statements (lib.inserts): this runs for every consumer and every re-route.
     add(offer)
-    mark_offered(candidate.agent_id, now)
+    _mark_offered(candidate.agent_id, now)
     if referral.status != Status.OFFERED:
         referral.status = Status.OFFERED
         referral.save(update_fields=["status"])
