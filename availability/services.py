@@ -38,6 +38,10 @@ class Today:
     reason: str | None  # rules.unavailable_reason's code when off
     stop_at: datetime | None  # when on: when referrals stop (midnight at the latest), if known
 
+    def runs_to_midnight(self, time_zone: str, now: datetime) -> bool:
+        """On, with nothing stopping referrals before the day ends."""
+        return self.on and (self.stop_at is None or self.stop_at == rules.end_of_local_day(now, time_zone))
+
 
 def schedule_of(agent: Agent) -> Schedule:
     schedule, _created = Schedule.objects.get_or_create(agent=agent)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 
 from agents.middleware import signed_in_agent
 from availability import services as availability
+from portal.views import stop_words
 from referrals.models import Completion, ContactMethod, ContactResult, NotGoodReason
 
 
@@ -18,9 +19,12 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     agent = signed_in_agent(request)
     if agent is None or agent.cms_terms_accepted_at is None:
         return {}
+    now = timezone.now()
+    today = SimpleLazyObject(lambda: availability.today(agent, now))
     return {
         "portal_agent": agent,
-        "portal_today": SimpleLazyObject(lambda: availability.today(agent, timezone.now())),
+        "portal_today": today,
+        "portal_stop": SimpleLazyObject(lambda: stop_words(agent, cast(availability.Today, today), now)),
         "portal_refresh_ms": settings.HOD_PORTAL_REFRESH_SECONDS * 1000,
         "completions": Completion.choices,
         "not_good_reasons": NotGoodReason.choices,

@@ -31,7 +31,6 @@ from agents.models import Agent, TimeZoneSource
 from agents.onboarding import selectable_states
 from availability import services as availability
 from availability.models import OutOfOffice
-from availability.rules import end_of_local_day
 from eligibility.rules import REASONS
 from eligibility.services import refresh_agent
 from lib.phones import display_phone
@@ -227,11 +226,16 @@ def log_attempt(request: HttpRequest, agent: Agent, public_id: str) -> HttpRespo
 # --- Availability ----------------------------------------------------------------------
 
 
-def _today_payload(agent: Agent, today: availability.Today) -> dict[str, Any]:
-    stop = ""
-    if today.stop_at is not None:
-        stop = formats.time_format(today.stop_at.astimezone(ZoneInfo(agent.time_zone)), "TIME_FORMAT")
-    return {"on": today.on, "stop_at": stop}
+def stop_words(agent: Agent, today: availability.Today, now: datetime) -> str:
+    """The Stop Referrals time as the agent reads it: "midnight" for hours that run to the end
+    of the day, not "12:00 AM"."""
+    if today.stop_at is None or today.runs_to_midnight(agent.time_zone, now):
+        return str(_("midnight"))
+    return formats.time_format(today.stop_at.astimezone(ZoneInfo(agent.time_zone)), "TIME_FORMAT")
+
+
+def _today_payload(agent: Agent, today: availability.Today, now: datetime) -> dict[str, Any]:
+    return {"on": today.on, "stop_at": stop_words(agent, today, now) if today.on else ""}
 
 
 @require_POST
@@ -251,8 +255,10 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
             return JsonResponse({"ok": False, "message": text}, status=400)
         messages.error(request, text)
         return back(request)
-    payload = _today_payload(agent, today)
-    if today.on:
+    payload = _today_payload(agent, today, now)
+    if today.on and today.runs_to_midnight(agent.time_zone, now):
+        text = _("Today's Availability is on: referrals stop at midnight.")
+    elif today.on:
         text = _("Today's Availability is on: referrals stop at %(time)s.") % {"time": payload["stop_at"]}
     else:
         text = _("Today's Availability is off: no referrals for the rest of today.")
@@ -278,12 +284,9 @@ def _preview(agent: Agent, now: datetime) -> str:
     today = availability.today(agent, now)
     zone = ZoneInfo(agent.time_zone)
     if today.on:
-        # Hours that run to the end of the day stop at midnight: say so, not "12:00 AM".
-        if today.stop_at is None or today.stop_at == end_of_local_day(now, agent.time_zone):
+        if today.runs_to_midnight(agent.time_zone, now):
             return _("You are receiving referrals now, until midnight.")
-        return _("You are receiving referrals now, until %(time)s.") % {
-            "time": formats.time_format(today.stop_at.astimezone(zone), "TIME_FORMAT")
-        }
+        return _("You are receiving referrals now, until %(time)s.") % {"time": stop_words(agent, today, now)}
     at = availability.next_available(agent, now)
     if at is None:
         return _("You will not receive referrals in the next 8 days with these settings.")

@@ -286,7 +286,14 @@ def test_switching_on_after_hours_starts_now_and_shows_the_stop_time(clock: Any)
     clock.move_to(evening)
     assert 'aria-checked="false"' in client.get("/referrals/").content.decode()
     answer = client.post("/availability/today/", {"on": "on"}, **JSON).json()
-    assert answer["on"] is True and answer["stop_at"] == "12:00 AM"
+    # Switched on after hours, referrals run to the end of the day: the answer says midnight.
+    assert answer["on"] is True and answer["stop_at"] == "midnight"
+    assert answer["message"] == "Today's Availability is on: referrals stop at midnight."
+    assert '<strong class="stop-time" id="stop-time">midnight</strong>' in client.get("/referrals/").content.decode()
+    client.cookies["django_language"] = "es"
+    spanish = client.post("/availability/today/", {"on": "on"}, **JSON).json()
+    assert spanish["stop_at"] == "medianoche" and "12:00" not in spanish["message"]
+    client.cookies["django_language"] = "en"
     later = client.post("/availability/today/", {"on": "on", "stop_at": "21:30"}, **JSON).json()
     assert later["stop_at"] == "9:30 PM" and "referrals stop at 9:30 PM." in later["message"]
     past = client.post("/availability/today/", {"on": "on", "stop_at": "17:00"}, **JSON)
