@@ -10,7 +10,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -328,3 +328,80 @@ def demo_logins(now: datetime) -> list[DemoLogin]:
     ana = Agent.objects.get(npn="9000000001")
     ApiToken.objects.get_or_create(digest=token_digest(DEMO_TOKEN), defaults={"user": ana.user, "label": "demo"})
     return logins
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """A consumer's request in the demo agents' history: who asked, when, and what the agent
+    it reached did with it (None: still waiting for an answer)."""
+
+    agent: str  # the demo agent's username, whose ZIP the consumer shares
+    ago: timedelta
+    first_name: str
+    last_name: str
+    language: str
+    status: str | None  # "accepted", "in_progress", "completed" or "not_good"; None: pending
+
+
+# The consumers are fictional; their numbers are in the 555-01xx range kept for fiction.
+HISTORY = (
+    DemoRequest("ana", timedelta(days=2, hours=5), "Carmen", "Ruiz", "es", "completed"),
+    DemoRequest("ana", timedelta(days=1, hours=2), "Jorge", "Salas", "es", "in_progress"),
+    DemoRequest("ana", timedelta(hours=20), "Megan", "Price", "en", "not_good"),
+    DemoRequest("ana", timedelta(hours=3), "Luis", "Ortega", "es", "accepted"),
+    DemoRequest("ana", timedelta(minutes=2), "Rosa", "Diaz", "es", None),
+    DemoRequest("hector", timedelta(days=1, hours=6), "Miguel", "Torres", "es", "completed"),
+    DemoRequest("hector", timedelta(minutes=4), "Daniel", "Brooks", "en", None),
+    DemoRequest("linh", timedelta(days=2, hours=1), "Thanh", "Nguyen", "vi", "in_progress"),
+    DemoRequest("linh", timedelta(minutes=1), "Mai", "Tran", "vi", None),
+)
+
+
+def history(now: datetime) -> list[int]:
+    """The demo agents' referrals, so a demo sign-in opens on a real list: accepted ones in
+    each status, and one waiting for an answer with its 15 minutes running. Made through the
+    real intake, routing and status paths at the times given, so events, explanations and
+    messages are what production would hold. Does nothing when the demo agents already have
+    referrals. Returns the new referrals' ids."""
+    from intake import services as intake
+    from referrals import services as referrals
+    from referrals.models import ContactMethod as Method
+    from referrals.models import ContactResult, Offer
+    from routing import actions
+
+    usernames = {item.agent for item in HISTORY}
+    agents = Agent.objects.filter(user__username__in=usernames).select_related("user")
+    demo = {a.user.username: a for a in agents if a.user is not None}
+    if Offer.objects.filter(agent__in=demo.values()).exists():
+        return []
+    made = []
+    for number, item in enumerate(sorted(HISTORY, key=lambda i: i.ago, reverse=True)):
+        at = now - item.ago
+        if plan_year_at(at) != plan_year_at(now):
+            continue  # the demo agents are set up for this plan year only
+        agent = demo[item.agent]
+        data = {
+            "first_name": item.first_name, "last_name": item.last_name, "phone": f"602-555-01{number:02d}",
+            "email": f"{item.first_name.lower()}.{item.last_name.lower()}@consumers.example",
+            "zip_code": agent.zip_code, "language": item.language, "consent": True,
+        }  # fmt: skip
+        form = intake.request_form(data, at)
+        if not form.is_valid():
+            raise ValueError(f"demo request {number}: {form.errors.as_json()}")
+        referral, _new = intake.submit(form, at)
+        made.append(referral.pk)
+        offer = Offer.objects.filter(referral=referral).order_by("pk").first()
+        if item.status is None or offer is None:
+            continue
+        who = offer.agent  # the demo agent, unless another agent shares its ZIP and language
+        actions.accept(offer.pk, who, at + timedelta(minutes=4))
+        referral.refresh_from_db()
+        later = at + timedelta(minutes=30)
+        if item.status in ("in_progress", "completed", "not_good"):
+            result = ContactResult.REACHED if item.status == "completed" else ContactResult.NO_ANSWER
+            referrals.log_attempt(referral, who, later, method=Method.PHONE, result=result)
+        if item.status == "completed":
+            referrals.set_status(referral, who, "completed", later + timedelta(minutes=20), completion="qhp")
+        elif item.status == "not_good":
+            referrals.set_status(referral, who, "not_good", later + timedelta(minutes=5), reason="has_agent")
+    return made

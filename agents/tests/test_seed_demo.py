@@ -4,13 +4,16 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from agents.demo import generate
+from agents.demo import DEMO_PASSWORD, generate
 from agents.models import Agent
 from eligibility.models import Coverage
-from referrals.models import Offer
+from hod.testing import WEEKDAY_MORNING
+from referrals.models import Offer, Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +58,34 @@ def test_seed_demo_creates_routable_agents_and_demo_sign_ins(client):
         content_type="application/json",
     )
     assert response.status_code == 201
-    assert Offer.objects.exists()
-    # --if-empty leaves a populated database alone.
+    assert Offer.objects.filter(referral__public_id=response.json()["id"]).exists()
+    # --if-empty leaves a populated database alone, the demo referrals too.
+    referrals = Referral.objects.count()
     call_command("seed_demo", "--if-empty", "--agents", "300", stdout=StringIO())
-    assert Agent.objects.count() == 303
+    assert Agent.objects.count() == 303 and Referral.objects.count() == referrals
+
+
+@time_machine.travel(WEEKDAY_MORNING, tick=False)  # the history reaches two days back: one plan year
+def test_the_demo_sign_ins_open_on_referrals_in_every_state_and_names_only_what_they_accepted(client):
+    out = StringIO()
+    call_command("seed_demo", "--agents", "300", "--seed", "2", stdout=out)
+    assert "Created 9 demo referrals (3 waiting for an answer)." in out.getvalue()
+    assert client.login(username="ana", password=DEMO_PASSWORD)
+    page = client.get("/referrals/").content.decode()
+    for accepted in ("Carmen Ruiz", "Jorge Salas", "Megan Price", "Luis Ortega"):
+        assert accepted in page
+    assert "Rosa" not in page and "Diaz" not in page  # waiting for Ana's answer: no name yet (R-SEC-1)
+    statuses = dict(Referral.objects.filter(offers__agent__user__username="ana").values_list("last_name", "status"))
+    assert statuses == {
+        "Ruiz": "completed", "Salas": "in_progress", "Price": "not_good", "Ortega": "accepted", "Diaz": "offered",
+    }  # fmt: skip
+    waiting = Offer.objects.get(referral__last_name="Diaz")
+    assert waiting.outcome == "pending" and waiting.expires_at > timezone.now()
+    # Hector and Linh see their own, never Ana's.
+    client.logout()
+    assert client.login(username="linh", password=DEMO_PASSWORD)
+    page = client.get("/referrals/").content.decode()
+    assert "Thanh Nguyen" in page and "Carmen" not in page and "Mai" not in page
 
 
 @pytest.mark.parametrize(("args", "message"), [(["--agents", "-1"], "--agents"), (["--seed", "1000"], "--seed")])

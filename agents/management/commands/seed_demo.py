@@ -8,6 +8,7 @@ from django.utils import timezone
 from agents import demo
 from agents.models import Agent
 from eligibility.services import plan_year_at
+from referrals.models import Referral, Status
 
 
 class Command(BaseCommand):
@@ -33,3 +34,7 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role}")
         self.stdout.write(f"Demo API token for ana: {demo.DEMO_TOKEN}")
+        referrals = demo.history(now)
+        if referrals:
+            waiting = Referral.objects.filter(pk__in=referrals, status=Status.OFFERED).count()
+            self.stdout.write(f"Created {len(referrals)} demo referrals ({waiting} waiting for an answer).")
