@@ -10,7 +10,8 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -336,24 +337,33 @@ class DemoRequest:
     it reached did with it (None: still waiting for an answer)."""
 
     agent: str  # the demo agent's username, whose ZIP the consumer shares
-    ago: timedelta
     first_name: str
     last_name: str
     language: str
     status: str | None  # "accepted", "in_progress", "completed" or "not_good"; None: pending
+    days_ago: int = 0  # with `local`: that day at that time, the agent's local time
+    local: time | None = None
+    minutes_ago: int = 0  # without `local`: this long before the seeding
+
+    def at(self, now: datetime, time_zone: str) -> datetime:
+        if self.local is None:
+            return now - timedelta(minutes=self.minutes_ago)
+        zone = ZoneInfo(time_zone)
+        day = now.astimezone(zone).date() - timedelta(days=self.days_ago)
+        return datetime.combine(day, self.local, tzinfo=zone)
 
 
 # The consumers are fictional; their numbers are in the 555-01xx range kept for fiction.
 HISTORY = (
-    DemoRequest("ana", timedelta(days=2, hours=5), "Carmen", "Ruiz", "es", "completed"),
-    DemoRequest("ana", timedelta(days=1, hours=2), "Jorge", "Salas", "es", "in_progress"),
-    DemoRequest("ana", timedelta(hours=20), "Megan", "Price", "en", "not_good"),
-    DemoRequest("ana", timedelta(hours=3), "Luis", "Ortega", "es", "accepted"),
-    DemoRequest("ana", timedelta(minutes=2), "Rosa", "Diaz", "es", None),
-    DemoRequest("hector", timedelta(days=1, hours=6), "Miguel", "Torres", "es", "completed"),
-    DemoRequest("hector", timedelta(minutes=4), "Daniel", "Brooks", "en", None),
-    DemoRequest("linh", timedelta(days=2, hours=1), "Thanh", "Nguyen", "vi", "in_progress"),
-    DemoRequest("linh", timedelta(minutes=1), "Mai", "Tran", "vi", None),
+    DemoRequest("ana", "Carmen", "Ruiz", "es", "completed", days_ago=2, local=time(10, 5)),
+    DemoRequest("ana", "Jorge", "Salas", "es", "in_progress", days_ago=1, local=time(9, 40)),
+    DemoRequest("ana", "Megan", "Price", "en", "not_good", days_ago=1, local=time(13, 15)),
+    DemoRequest("ana", "Luis", "Ortega", "es", "accepted", days_ago=1, local=time(16, 50)),
+    DemoRequest("ana", "Rosa", "Diaz", "es", None, minutes_ago=2),
+    DemoRequest("hector", "Miguel", "Torres", "es", "completed", days_ago=1, local=time(11, 20)),
+    DemoRequest("hector", "Daniel", "Brooks", "en", None, minutes_ago=4),
+    DemoRequest("linh", "Thanh", "Nguyen", "vi", "in_progress", days_ago=2, local=time(15, 30)),
+    DemoRequest("linh", "Mai", "Tran", "vi", None, minutes_ago=1),
 )
 
 
@@ -375,8 +385,11 @@ def history(now: datetime) -> list[int]:
     if Offer.objects.filter(agent__in=demo.values()).exists():
         return []
     made = []
-    for number, item in enumerate(sorted(HISTORY, key=lambda i: i.ago, reverse=True)):
-        at = now - item.ago
+    timeline = sorted(
+        ((item.at(now, demo[item.agent].time_zone), item) for item in HISTORY if item.agent in demo),
+        key=lambda pair: pair[0],
+    )
+    for number, (at, item) in enumerate(timeline):
         if plan_year_at(at) != plan_year_at(now):
             continue  # the demo agents are set up for this plan year only
         agent = demo[item.agent]

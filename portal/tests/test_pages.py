@@ -188,7 +188,8 @@ def test_contact_attempts_are_logged_and_three_misses_suggest_not_a_good_referra
     assert "consider Not a Good Referral" not in client.get("/referrals/").content.decode()
     clock.shift(timedelta(hours=2))
     row = client.post(url, {"method": "phone", "result": "no_answer"}, **JSON).json()["row"]
-    assert "3 contact attempts" in row and "12:20 PM</time> · Phone call · No answer" in row
+    # Each attempt is dated: a referral is worked over days.
+    assert "3 contact attempts" in row and "11/23/2026 12:20 PM</time> · Phone call · No answer" in row
     assert "Three attempts without reaching the consumer: consider Not a Good Referral" in row
     assert '<option value="not_good" selected>' in row and '<option value="unreachable" selected>' in row
 
