@@ -91,6 +91,48 @@ def health_licensed_states(licenses: Iterable[LicenseFacts], today: date) -> dic
     return states
 
 
+# Why an agent who may take part does not cover one state (routing's explanations, R-ROUTE-9):
+# R-ELIG-4's steps for that state, in the order `evaluate` applies them.
+STATE_REASONS = (
+    "no_license_in_state",  # no license in the state at all
+    "license_inactive_in_state",  # licensed there, but no license active
+    "no_health_line_in_state",  # active, but no active health line of authority
+    "license_expired_in_state",  # active with a health line, but expired
+    "state_not_served",  # the state does not use HealthCare.gov this plan year
+    "display_option_3",  # MLMS display option 3: the resident state only
+    "state_deselected",  # the agent chose not to serve it
+)
+
+
+def state_reason(
+    state: str,
+    *,
+    today: date,
+    served_states: AbstractSet[str],
+    display_option: int,
+    resident_state: str,
+    excluded_states: Iterable[str],
+    licenses: Iterable[LicenseFacts],
+) -> str | None:
+    """Which of STATE_REASONS keeps `state` out of the agent's states, or None if none does."""
+    here = [lic for lic in licenses if lic.state == state]
+    if state not in health_licensed_states(here, today):
+        if not here:
+            return "no_license_in_state"
+        if not any(lic.active for lic in here):
+            return "license_inactive_in_state"
+        if not any(lic.active and lic.health_lines for lic in here):
+            return "no_health_line_in_state"
+        return "license_expired_in_state"
+    if state not in served_states:
+        return "state_not_served"
+    if display_option == 3 and state != resident_state:
+        return "display_option_3"
+    if state in set(excluded_states):
+        return "state_deselected"
+    return None
+
+
 def evaluate(
     *,
     today: date,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -34,13 +36,22 @@ def served_states(plan_year: int) -> frozenset[str]:
 
 
 def license_facts(npn: str) -> list[rules.LicenseFacts]:
-    licenses = License.objects.filter(npn=npn).annotate(
+    return licenses_of([npn]).get(npn, [])
+
+
+def licenses_of(npns: Iterable[str]) -> dict[str, list[rules.LicenseFacts]]:
+    """Each NPN's licenses as the rules read them, in one query."""
+    licenses = License.objects.filter(npn__in=list(npns)).annotate(
         health_lines=Count("lines", filter=Q(lines__active=True, lines__is_health=True))
     )
-    return [
-        rules.LicenseFacts(state=lic.state, active=lic.active, expires_on=lic.expires_on, health_lines=lic.health_lines)
-        for lic in licenses
-    ]
+    facts: dict[str, list[rules.LicenseFacts]] = defaultdict(list)
+    for lic in licenses:
+        facts[lic.npn].append(
+            rules.LicenseFacts(
+                state=lic.state, active=lic.active, expires_on=lic.expires_on, health_lines=lic.health_lines
+            )
+        )
+    return facts
 
 
 def evaluate_agent(agent: Agent, now: datetime) -> rules.Evaluation:

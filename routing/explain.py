@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from agents.models import Agent
+from eligibility import rules
 from eligibility.models import Coverage, License
+from eligibility.services import licenses_of, served_states
 from referrals.models import Event, Referral
 
 
@@ -58,7 +62,10 @@ def explain(referral: Referral) -> dict[str, Any]:
 
 
 def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
-    """Agents licensed in the referral's state who could not be candidates, by rule."""
+    """Agents licensed in the referral's state who could not be candidates, by rule, as
+    things stand now: the agent's own reasons (eligibility.rules.REASONS) when they may not
+    take part at all, else why they do not cover this state (eligibility.rules.STATE_REASONS),
+    else "not_yet_refreshed" (their data changed since their coverage was last rebuilt)."""
     in_state = Coverage.objects.filter(plan_year=referral.plan_year, state=referral.state)
     other_language = (
         in_state.exclude(agent_id__in=in_state.filter(language=referral.language).values("agent_id"))
@@ -66,11 +73,27 @@ def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
         .distinct()
     )
     licensed_npns = License.objects.filter(state=referral.state).values("npn")
-    not_routable = Agent.objects.filter(npn__in=licensed_npns).exclude(pk__in=in_state.values("agent_id"))
+    not_routable = list(
+        Agent.objects.filter(npn__in=licensed_npns).exclude(pk__in=in_state.values("agent_id")).order_by("pk")[:limit]
+    )
+    licenses = licenses_of(a.npn for a in not_routable if not a.ineligibility)
+    today, served = timezone.now().date(), served_states(referral.plan_year)
+
+    def reasons(agent: Agent) -> list[str]:
+        if agent.ineligibility:
+            return list(agent.ineligibility)
+        why = rules.state_reason(
+            referral.state,
+            today=today,
+            served_states=served,
+            display_option=agent.display_option,
+            resident_state=agent.resident_state,
+            excluded_states=agent.excluded_states,
+            licenses=licenses.get(agent.npn, []),
+        )
+        return [why or "not_yet_refreshed"]
+
     return {
         "language_not_spoken": other_language.count(),
-        "not_routable": [
-            {"agent": f"{a.full_name} (NPN {a.npn})", "reasons": a.ineligibility}
-            for a in not_routable.order_by("pk")[:limit]
-        ],
+        "not_routable": [{"agent": f"{a.full_name} (NPN {a.npn})", "reasons": reasons(a)} for a in not_routable],
     }

@@ -4,7 +4,15 @@ from datetime import date
 
 import pytest
 
-from eligibility.rules import LicenseFacts, RegistrationFacts, current_plan_year, evaluate, is_health_line
+from eligibility.rules import (
+    STATE_REASONS,
+    LicenseFacts,
+    RegistrationFacts,
+    current_plan_year,
+    evaluate,
+    is_health_line,
+    state_reason,
+)
 
 TODAY = date(2026, 11, 23)
 SERVED_2027 = set("AL AK AZ AR DE FL HI IN IA KS LA MI MS MO MT NE NH NC ND OH OK SC SD TN TX UT WV WI WY".split())
@@ -91,6 +99,37 @@ def test_display_option_3_limits_to_the_resident_state():
     result = check(display_option=3, licenses=[lic("AZ"), lic("UT")])
     assert list(result.states) == ["AZ"]
     assert check(display_option=2, licenses=[lic("AZ"), lic("UT")]).states.keys() == {"AZ", "UT"}
+
+
+@pytest.mark.parametrize(
+    ("state", "overrides", "reason"),
+    [
+        ("UT", {}, "no_license_in_state"),
+        ("UT", {"licenses": [lic("AZ"), lic("UT", active=False)]}, "license_inactive_in_state"),
+        ("UT", {"licenses": [lic("AZ"), lic("UT", health=0)]}, "no_health_line_in_state"),
+        ("UT", {"licenses": [lic("AZ"), lic("UT", expires=date(2026, 11, 22))]}, "license_expired_in_state"),
+        ("CA", {"licenses": [lic("AZ"), lic("CA")]}, "state_not_served"),
+        ("UT", {"licenses": [lic("AZ"), lic("UT")], "display_option": 3}, "display_option_3"),
+        ("UT", {"licenses": [lic("AZ"), lic("UT")], "excluded_states": ["UT"]}, "state_deselected"),
+        ("UT", {"licenses": [lic("AZ"), lic("UT", active=False), lic("UT")]}, None),  # one good license is enough
+    ],
+)
+def test_a_state_left_out_of_an_eligible_agents_states_has_one_reason(state, overrides, reason):
+    """The explanation's per-state reason agrees with `evaluate`: the state is left out
+    exactly when a reason is given."""
+    facts = dict(
+        today=TODAY,
+        served_states=SERVED_2027,
+        display_option=1,
+        resident_state="AZ",
+        excluded_states=[],
+        licenses=[lic("AZ")],
+    )
+    facts.update(overrides)
+    assert state_reason(state, **facts) == reason
+    assert reason is None or reason in STATE_REASONS
+    assert check(**overrides).eligible
+    assert (state in check(**overrides).states) == (reason is None)
 
 
 def test_coverage_ends_with_the_earlier_of_license_and_registration():

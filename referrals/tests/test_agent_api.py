@@ -12,6 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from agents.models import ApiToken
+from eligibility.models import License, LineOfAuthority
+from eligibility.services import refresh_agent
 from hod.api import token_digest
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
 from referrals.models import Offer, Referral
@@ -181,6 +183,28 @@ def test_the_explanation_is_for_operators_and_holds_no_personal_data(client, clo
     assert body["ruled_out"]["language_not_spoken"] == 1
     assert body["ruled_out"]["not_routable"][0]["reasons"] == ["no_training"]
     no_secrets(response.content.decode())
+
+
+def test_the_explanation_says_why_an_eligible_agent_licensed_in_the_state_does_not_cover_it(client, clock):
+    """Agents who may take part, licensed in Arizona, but not serving it: each has the rule."""
+    make_agent("Diego", zip_code="85701", languages=["es"])
+    make_agent("Deselected", zip_code="84101", states=("AZ", "UT"), excluded_states=["AZ"])
+    make_agent("Resident", zip_code="84101", states=("AZ", "UT"), display_option=3)  # lives in Utah
+    lapsed = make_agent("Lapsed", zip_code="84101", states=("AZ", "UT"))
+    License.objects.filter(npn=lapsed.npn, state="AZ").update(active=False)
+    refresh_agent(lapsed, WEEKDAY_MORNING)
+    stale = make_agent("Stale", zip_code="84101", states=("UT",))
+    arizona = License.objects.create(npn=stale.npn, state="AZ", number="AZ-stale")  # since the last refresh
+    LineOfAuthority.objects.create(license=arizona, text="Health", is_health=True)
+    referral_id = intake(client)
+    body = client.get(f"/api/v1/ops/referrals/{referral_id}/explanation", headers=with_token(staff=True)).json()
+    reasons = {row["agent"].split()[0]: row["reasons"] for row in body["ruled_out"]["not_routable"]}
+    assert reasons == {
+        "Deselected": ["state_deselected"],
+        "Resident": ["display_option_3"],
+        "Lapsed": ["license_inactive_in_state"],
+        "Stale": ["not_yet_refreshed"],
+    }
 
 
 def test_api_errors_speak_spanish_too(client, clock, cast):
