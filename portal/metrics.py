@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.worksheet.worksheet import Worksheet
 
 from agents.models import Agent
+from lib.durations import spoken
 from portal import rows
 from referrals.models import Completion, NotGoodReason, Offer, OfferKind, Outcome, Status
 
@@ -69,6 +70,12 @@ class Metrics:
     @property
     def median_response(self) -> float | None:
         return median(self.response_seconds) if self.response_seconds else None
+
+    @property
+    def median_response_words(self) -> str:
+        """The median response as people say it: "45 s", "4.2 min" (lib.durations)."""
+        median_seconds = self.median_response
+        return spoken(None if median_seconds is None else timedelta(seconds=median_seconds))
 
     def summary(self) -> list[tuple[str, object]]:
         """The figures in order, labelled: the page's tiles and the export's summary."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from agents.models import Agent
 from availability import services as availability
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, signed_in
+from portal.metrics import Metrics
 from referrals.models import Offer, Outcome, Referral
 from routing import actions
 
@@ -67,7 +68,7 @@ def test_view_metrics_counts_the_days_referrals_and_draws_them(day: Any) -> None
     }  # fmt: skip
     for label, value in tiles.items():
         assert f"<dt>{label}</dt><dd>{value}</dd>" in page, label
-    assert "<dt>Median response</dt><dd>120 s</dd>" in page  # 40 s, 60 s, 180 s, 720 s → median of four
+    assert "<dt>Median response</dt><dd>2 min</dd>" in page  # 40 s, 60 s, 180 s, 720 s → median of four
     assert page.count("<svg") == 1 and page.count('role="img"') == 1 and page.count('class="hbars"') == 2
     # Each chart's figures are in its table: Monday's outcomes, the response buckets, completions.
     assert '<th scope="row">Nov 23</th><td>3</td><td>1</td><td>1</td>' in page
@@ -176,3 +177,11 @@ def test_metrics_pages_are_for_agents_only() -> None:
     operator = Client()
     operator.login(username="op", password="x")
     assert operator.get("/metrics/export/?format=csv")["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"), [([], "—"), ([45.4], "45 s"), ([120.2], "2 min"), ([252], "4.2 min"), ([60, 899.6], "8 min")]
+)
+def test_the_median_response_reads_in_minutes_and_seconds(seconds: list[float], words: str) -> None:
+    figures = Metrics(start=date(2026, 11, 23), end=date(2026, 11, 23), response_seconds=seconds)
+    assert figures.median_response_words == words
