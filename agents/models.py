@@ -51,7 +51,12 @@ class Agent(models.Model):
     """An agent or broker, identified by NPN. Name, email and languages come from MLMS."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="agent"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agent",
+        verbose_name=_("user"),
     )
     npn = models.CharField(_("NPN"), max_length=10, unique=True)
     first_name = models.CharField(_("first name"), max_length=100)
@@ -66,11 +71,11 @@ class Agent(models.Model):
     )
     # The agent's ZIP and what it tells: where they are (distance) and their time zone.
     zip_code = models.CharField(_("ZIP code"), max_length=5, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    county = models.CharField(max_length=100, blank=True)
-    zip_state = models.CharField(max_length=2, blank=True)
-    lat = models.FloatField(null=True, blank=True)
-    lon = models.FloatField(null=True, blank=True)
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    county = models.CharField(max_length=100, blank=True, verbose_name=_("county"))
+    zip_state = models.CharField(max_length=2, blank=True, verbose_name=_("ZIP code's state"))
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    lon = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
     time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
     # R-AVAIL-1: the browser's time zone when the agent's browser told us one, else the ZIP's.
     time_zone_source = models.CharField(
@@ -104,18 +109,18 @@ class Agent(models.Model):
     # Result of the last eligibility check (eligibility.services.refresh_agent).
     eligible = models.BooleanField(_("eligible"), default=False)
     ineligibility = models.JSONField(_("reasons not eligible"), default=list, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("eligibility checked at"))
 
     # Tie-break of R-ROUTE-3: who has waited longest since their last offer.
-    last_offered_at = models.DateTimeField(null=True, blank=True)
+    last_offered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last offered at"))
     # R-MISS-4: set when the agent lets an offer expire; routing skips them until they say
     # they are back (portal "Resume referrals", or switching Today's Availability on).
     paused_at = models.DateTimeField(_("paused after a missed referral"), null=True, blank=True)
     # R-NOTIFY-3: channels whose address failed for good ("sms", "email"), left out until the
     # agent saves their Profile again; and what went wrong, as shown in the portal.
-    failed_channels = models.CharField(max_length=40, blank=True)
-    delivery_problem = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    failed_channels = models.CharField(max_length=40, blank=True, verbose_name=_("failed channels"))
+    delivery_problem = models.CharField(max_length=300, blank=True, verbose_name=_("delivery problem"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("agent")
@@ -184,11 +189,13 @@ class MissPolicy(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 digest is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    digest = models.CharField(max_length=64, unique=True)
-    label = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("token digest"))
+    label = models.CharField(max_length=100, blank=True, verbose_name=_("label"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     def __str__(self) -> str:
         return f"{self.user} · {self.label or self.digest[:8]}"
@@ -201,11 +208,11 @@ class Invitation(models.Model):
     email alone.
     """
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="invitations")
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("agent"))
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("token digest"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
         ordering = ["-created_at"]

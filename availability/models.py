@@ -16,13 +16,15 @@ class Schedule(models.Model):
     ("24:00" ends at midnight). `breaks` holds {"days": [0..6], "start", "end"}.
     """
 
-    agent = models.OneToOneField("agents.Agent", on_delete=models.CASCADE, related_name="schedule")
+    agent = models.OneToOneField(
+        "agents.Agent", on_delete=models.CASCADE, related_name="schedule", verbose_name=_("agent")
+    )
     weekly = models.JSONField(_("standard hours"), default=default_weekly)
     breaks = models.JSONField(_("breaks"), default=list, blank=True)
     # Today's Availability: on or off for one local date; when on, referrals stop at `override_until`.
-    override_date = models.DateField(null=True, blank=True)
-    override_on = models.BooleanField(null=True, blank=True)
-    override_until = models.DateTimeField(null=True, blank=True)
+    override_date = models.DateField(null=True, blank=True, verbose_name=_("Today's Availability date"))
+    override_on = models.BooleanField(null=True, blank=True, verbose_name=_("Today's Availability on"))
+    override_until = models.DateTimeField(null=True, blank=True, verbose_name=_("Today's Availability until"))
 
     def __str__(self) -> str:
         return f"schedule of {self.agent_id}"
@@ -31,10 +33,12 @@ class Schedule(models.Model):
 class OutOfOffice(models.Model):
     """A period with no referrals (R-AVAIL-3); no `ends_at` means until switched off."""
 
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="out_of_office")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.CASCADE, related_name="out_of_office", verbose_name=_("agent")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ends at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         indexes = [models.Index(fields=["agent", "starts_at"], name="ooo_by_agent")]

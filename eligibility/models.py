@@ -12,9 +12,9 @@ class MarketplaceModel(models.TextChoices):
 class ServedState(models.Model):
     """A state that uses HealthCare.gov in a plan year (R-ELIG-2): data, not code."""
 
-    plan_year = models.PositiveSmallIntegerField()
-    state = models.CharField(max_length=2)
-    model = models.CharField(max_length=6, choices=MarketplaceModel.choices)
+    plan_year = models.PositiveSmallIntegerField(verbose_name=_("plan year"))
+    state = models.CharField(max_length=2, verbose_name=_("state"))
+    model = models.CharField(max_length=6, choices=MarketplaceModel.choices, verbose_name=_("marketplace model"))
 
     class Meta:
         verbose_name = _("served state")
@@ -29,10 +29,12 @@ class ServedState(models.Model):
 class FfmRegistration(models.Model):
     """One NPN's row of the FFM Registration Completion List for a plan year."""
 
-    npn = models.CharField(max_length=10)
-    plan_year = models.PositiveSmallIntegerField()
-    individual_completed_on = models.DateField(null=True, blank=True)
-    individual_ended_on = models.DateField(null=True, blank=True)
+    npn = models.CharField(max_length=10, verbose_name=_("NPN"))
+    plan_year = models.PositiveSmallIntegerField(verbose_name=_("plan year"))
+    individual_completed_on = models.DateField(
+        null=True, blank=True, verbose_name=_("individual registration completed on")
+    )
+    individual_ended_on = models.DateField(null=True, blank=True, verbose_name=_("individual registration ended on"))
 
     class Meta:
         verbose_name = _("FFM registration")
@@ -46,12 +48,12 @@ class FfmRegistration(models.Model):
 class Termination(models.Model):
     """One NPN's row of the FFM Termination List: terminated, suspended or reinstated."""
 
-    npn = models.CharField(max_length=10)
-    plan_year = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=40)
-    marketplaces = models.CharField(max_length=10)  # BOTH, INDIVIDUAL or SHOP
-    registered_on = models.DateField(null=True, blank=True)
-    terminated_on = models.DateField(null=True, blank=True)
+    npn = models.CharField(max_length=10, verbose_name=_("NPN"))
+    plan_year = models.PositiveSmallIntegerField(verbose_name=_("plan year"))
+    status = models.CharField(max_length=40, verbose_name=_("registration status"))
+    marketplaces = models.CharField(max_length=10, verbose_name=_("marketplaces"))  # BOTH, INDIVIDUAL or SHOP
+    registered_on = models.DateField(null=True, blank=True, verbose_name=_("registered on"))
+    terminated_on = models.DateField(null=True, blank=True, verbose_name=_("terminated on"))
 
     class Meta:
         verbose_name = _("FFM termination")
@@ -70,12 +72,12 @@ class Termination(models.Model):
 class License(models.Model):
     """A state producer license (NIPR PDB), keyed by NPN so it may arrive before the agent."""
 
-    npn = models.CharField(max_length=10, db_index=True)
-    state = models.CharField(max_length=2)
-    number = models.CharField(max_length=40, blank=True)
-    resident = models.BooleanField(default=False)
-    active = models.BooleanField(default=True)
-    expires_on = models.DateField(null=True, blank=True)
+    npn = models.CharField(max_length=10, db_index=True, verbose_name=_("NPN"))
+    state = models.CharField(max_length=2, verbose_name=_("state"))
+    number = models.CharField(max_length=40, blank=True, verbose_name=_("license number"))
+    resident = models.BooleanField(default=False, verbose_name=_("resident license"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    expires_on = models.DateField(null=True, blank=True, verbose_name=_("expires on"))
 
     class Meta:
         verbose_name = _("license")
@@ -89,11 +91,11 @@ class License(models.Model):
 class LineOfAuthority(models.Model):
     """One line of authority of a license; the official text is kept beside its class."""
 
-    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="lines")
-    text = models.CharField(max_length=200)
-    code = models.CharField(max_length=20, blank=True)
-    active = models.BooleanField(default=True)
-    is_health = models.BooleanField(default=False)
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="lines", verbose_name=_("license"))
+    text = models.CharField(max_length=200, verbose_name=_("text"))
+    code = models.CharField(max_length=20, blank=True, verbose_name=_("code"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    is_health = models.BooleanField(default=False, verbose_name=_("health line"))
 
     def __str__(self) -> str:
         return self.text
@@ -107,17 +109,19 @@ class Coverage(models.Model):
     joins over registrations, licenses and preferences on the hot path.
     """
 
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="coverage")
-    plan_year = models.PositiveSmallIntegerField()
-    state = models.CharField(max_length=2)
-    language = models.CharField(max_length=8)
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.CASCADE, related_name="coverage", verbose_name=_("agent")
+    )
+    plan_year = models.PositiveSmallIntegerField(verbose_name=_("plan year"))
+    state = models.CharField(max_length=2, verbose_name=_("state"))
+    language = models.CharField(max_length=8, verbose_name=_("language"))
     # Copied from the agent's ZIP so that routing orders by distance without a join.
-    lat = models.FloatField()
-    lon = models.FloatField()
+    lat = models.FloatField(verbose_name=_("latitude"))
+    lon = models.FloatField(verbose_name=_("longitude"))
     # The last day this row holds: the earliest of license expiry and registration end.
-    valid_until = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
     # Copied from the agent at every offer: the tie-break is then part of the index order.
-    last_offered_at = models.DateTimeField(null=True, blank=True)
+    last_offered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last offered at"))
 
     class Meta:
         constraints = [

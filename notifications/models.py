@@ -27,26 +27,40 @@ class Message(models.Model):
     """The outbox: one message to one address on one channel, written in the same
     transaction as the state change that causes it, delivered later by the dispatcher."""
 
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    to = models.CharField(max_length=254)
-    template = models.CharField(max_length=60)
-    language = models.CharField(max_length=8, default="en")
-    data = models.JSONField(default=dict)
-    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    offer = models.ForeignKey("referrals.Offer", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("channel"))
+    to = models.CharField(max_length=254, verbose_name=_("recipient"))
+    template = models.CharField(max_length=60, verbose_name=_("template"))
+    language = models.CharField(max_length=8, default="en", verbose_name=_("language"))
+    data = models.JSONField(default=dict, verbose_name=_("data"))
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    offer = models.ForeignKey(
+        "referrals.Offer", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("offer")
+    )
     # The referral a notice is about (offers, safety net, the consumer's updates): what an
     # acceptance cancels by, in one indexed statement, however many notices a state got.
     referral = models.ForeignKey(
-        "referrals.Referral", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        "referrals.Referral",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("referral"),
     )
-    state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.QUEUED)
-    due_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=10, choices=MessageState.choices, default=MessageState.QUEUED, verbose_name=_("delivery state")
+    )
+    due_at = models.DateTimeField(verbose_name=_("due at"))
     # Bulk messages (a fan-out to a state) never hold up an urgent one on the same channel.
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.URGENT)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.URGENT, verbose_name=_("priority")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("message")
@@ -68,11 +82,13 @@ class Message(models.Model):
 class Attempt(models.Model):
     """One delivery attempt and what came of it."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="delivery_attempts")
-    at = models.DateTimeField()
-    ok = models.BooleanField()
-    error = models.CharField(max_length=500, blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="delivery_attempts", verbose_name=_("message")
+    )
+    at = models.DateTimeField(verbose_name=_("time"))
+    ok = models.BooleanField(verbose_name=_("delivered"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration (ms)"))
 
     def __str__(self) -> str:
         return f"attempt at {self.at:%H:%M:%S}: {'ok' if self.ok else self.error}"
@@ -82,15 +98,17 @@ class PushSubscription(models.Model):
     """One device of an agent's that takes app notifications (Web Push, R-PORTAL-5), as the
     browser's push service handed it to the portal's service worker."""
 
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="push_subscriptions")
-    endpoint = models.URLField(max_length=1000, unique=True)
-    p256dh = models.CharField(max_length=200)
-    auth = models.CharField(max_length=100)
-    user_agent = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField()
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.CASCADE, related_name="push_subscriptions", verbose_name=_("agent")
+    )
+    endpoint = models.URLField(max_length=1000, unique=True, verbose_name=_("push endpoint"))
+    p256dh = models.CharField(max_length=200, verbose_name=_("public key (P-256)"))
+    auth = models.CharField(max_length=100, verbose_name=_("auth secret"))
+    user_agent = models.CharField(max_length=300, blank=True, verbose_name=_("browser"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # Set when the push service says the subscription is gone (404/410): never used again.
-    disabled_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("disabled at"))
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
 
     def __str__(self) -> str:
         return f"push to agent {self.agent_id} via {self.endpoint[:40]}…"

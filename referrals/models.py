@@ -40,39 +40,50 @@ class NotGoodReason(models.TextChoices):
 class Referral(models.Model):
     """A consumer's request to be contacted, with its location and lifecycle."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public ID"))
     # Personal data: shown only to the accepting agent (R-SEC-1).
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    phone = models.CharField(max_length=20)
-    email = models.EmailField(blank=True)
+    first_name = models.CharField(max_length=100, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=100, verbose_name=_("last name"))
+    phone = models.CharField(max_length=20, verbose_name=_("phone"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
     # Location: the only thing agents see before they accept (R-ROUTE-5).
-    zip_code = models.CharField(max_length=5)
-    city = models.CharField(max_length=100)
-    county = models.CharField(max_length=100)
-    state = models.CharField(max_length=2)
-    lat = models.FloatField()
-    lon = models.FloatField()
-    language = models.CharField(max_length=8)
+    zip_code = models.CharField(max_length=5, verbose_name=_("ZIP code"))
+    city = models.CharField(max_length=100, verbose_name=_("city"))
+    county = models.CharField(max_length=100, verbose_name=_("county"))
+    state = models.CharField(max_length=2, verbose_name=_("state"))
+    lat = models.FloatField(verbose_name=_("latitude"))
+    lon = models.FloatField(verbose_name=_("longitude"))
+    language = models.CharField(max_length=8, verbose_name=_("language"))
     # The language of the messages the consumer gets from us (R-NOTIFY-4): the one they asked
     # for when we write it, else the one of the page they used.
-    notice_language = models.CharField(max_length=8, default="en")
-    consent_at = models.DateTimeField()
-    plan_year = models.PositiveSmallIntegerField()
+    notice_language = models.CharField(max_length=8, default="en", verbose_name=_("notice language"))
+    consent_at = models.DateTimeField(verbose_name=_("consent given at"))
+    plan_year = models.PositiveSmallIntegerField(verbose_name=_("plan year"))
 
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFERED)
-    completion = models.CharField(max_length=20, choices=Completion.choices, blank=True)
-    not_good_reason = models.CharField(max_length=20, choices=NotGoodReason.choices, blank=True)
-    accepted_by = models.ForeignKey(
-        "agents.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="accepted_referrals"
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFERED, verbose_name=_("status"))
+    completion = models.CharField(
+        max_length=20, choices=Completion.choices, blank=True, verbose_name=_("completed how")
     )
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    safety_net_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    not_good_reason = models.CharField(
+        max_length=20, choices=NotGoodReason.choices, blank=True, verbose_name=_("not a good referral because")
+    )
+    accepted_by = models.ForeignKey(
+        "agents.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accepted_referrals",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
+    safety_net_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent to the safety net at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    idempotency_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, verbose_name=_("idempotency key")
+    )
     # R-STATUS-2: contact reminders already sent to the accepting agent (at 15, then 30 minutes).
-    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    reminders_sent = models.PositiveSmallIntegerField(default=0, verbose_name=_("reminders sent"))
 
     class Meta:
         verbose_name = _("referral")
@@ -118,15 +129,17 @@ class Offer(models.Model):
     """One agent's chance at one referral: 15 minutes for a direct offer; until somebody
     wins for a safety-net offer."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers")
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="offers")
-    kind = models.CharField(max_length=12, choices=OfferKind.choices, default=OfferKind.DIRECT)
-    offered_at = models.DateTimeField()
-    expires_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    rank = models.PositiveIntegerField(default=0)
-    distance_miles = models.FloatField(null=True, blank=True)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers", verbose_name=_("referral"))
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="offers", verbose_name=_("agent"))
+    kind = models.CharField(max_length=12, choices=OfferKind.choices, default=OfferKind.DIRECT, verbose_name=_("kind"))
+    offered_at = models.DateTimeField(verbose_name=_("offered at"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, default=Outcome.PENDING, verbose_name=_("outcome")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    rank = models.PositiveIntegerField(default=0, verbose_name=_("rank"))
+    distance_miles = models.FloatField(null=True, blank=True, verbose_name=_("distance (miles)"))
 
     class Meta:
         verbose_name = _("offer")
@@ -176,11 +189,13 @@ class ContactResult(models.TextChoices):
 class ContactAttempt(models.Model):
     """One try by the accepting agent to reach the consumer (R-STATUS-2)."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="contact_attempts")
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="+")
-    at = models.DateTimeField()
-    method = models.CharField(max_length=10, choices=ContactMethod.choices)
-    result = models.CharField(max_length=20, choices=ContactResult.choices)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="contact_attempts", verbose_name=_("referral")
+    )
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="+", verbose_name=_("agent"))
+    at = models.DateTimeField(verbose_name=_("time"))
+    method = models.CharField(max_length=10, choices=ContactMethod.choices, verbose_name=_("method"))
+    result = models.CharField(max_length=20, choices=ContactResult.choices, verbose_name=_("result"))
 
     class Meta:
         ordering = ["at", "pk"]
@@ -192,13 +207,19 @@ class ContactAttempt(models.Model):
 class Event(models.Model):
     """Append-only record of every state change and every view of personal data."""
 
-    at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=40)
-    actor = models.CharField(max_length=80)
-    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    agent = models.ForeignKey("agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(db_index=True, verbose_name=_("time"))
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
+    actor = models.CharField(max_length=80, verbose_name=_("actor"))
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name=_("referral")
+    )
+    offer = models.ForeignKey(
+        Offer, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name=_("offer")
+    )
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         verbose_name = _("event")
