@@ -5,13 +5,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from referrals.events import actor_for_operator, record
 from referrals.models import Event, Offer, Referral
-from routing.explain import explain
+from routing.explain import explain, readable
 
 
 class OfferInline(admin.TabularInline):
@@ -42,7 +42,9 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Routing explanation"))
     def explanation(self, obj: Referral) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(explain(obj), indent=2, ensure_ascii=False))
+        data = explain(obj)
+        raw = json.dumps(data, indent=2, ensure_ascii=False)
+        return render_to_string("admin/referrals/explanation.html", {"readable": readable(data), "raw": raw})
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None

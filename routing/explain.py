@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from agents.models import Agent
 from eligibility import rules
@@ -96,4 +99,109 @@ def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
     return {
         "language_not_spoken": other_language.count(),
         "not_routable": [{"agent": f"{a.full_name} (NPN {a.npn})", "reasons": reasons(a)} for a in not_routable],
+    }
+
+
+# What operators read for each code of an explanation (the API keeps the codes).
+EVENT_LABELS = {
+    "received": gettext_lazy("Request received"),
+    "routed": gettext_lazy("Routed"),
+    "accepted": gettext_lazy("Accepted"),
+    "rejected": gettext_lazy("Rejected"),
+    "missed": gettext_lazy("Missed: 15 minutes passed"),
+    "paused": gettext_lazy("Agent paused after the miss"),
+    "resumed": gettext_lazy("Agent resumed"),
+    "withdrawn": gettext_lazy("Offer withdrawn"),
+    "safety_net": gettext_lazy("Sent to the safety net"),
+    "unserved": gettext_lazy("Closed as unserved"),
+    "suspended": gettext_lazy("Agent suspended"),
+    "reinstated": gettext_lazy("Agent reinstated"),
+    "reminded": gettext_lazy("Contact reminder sent"),
+    "status_changed": gettext_lazy("Status changed"),
+    "contact_attempt": gettext_lazy("Contact attempt logged"),
+    "personal_data_viewed": gettext_lazy("Personal data viewed"),
+}
+REASON_LABELS = {
+    # Passed over when routed (availability.rules, routing.candidates).
+    "day_off": gettext_lazy("day off"),
+    "outside_hours": gettext_lazy("outside standard hours"),
+    "on_break": gettext_lazy("on a break"),
+    "out_of_office": gettext_lazy("out of office"),
+    "switched_off_today": gettext_lazy("Today's Availability switched off"),
+    "past_stop_time": gettext_lazy("past today's Stop Referrals time"),
+    "paused_after_miss": gettext_lazy("paused after a missed referral"),
+    # The agent may not take part at all (eligibility.rules.REASONS, eligibility.services).
+    "not_registered": gettext_lazy("not on the FFM registration list for the plan year"),
+    "registration_ended": gettext_lazy("Marketplace registration ended"),
+    "terminated": gettext_lazy("Marketplace registration terminated or suspended"),
+    "no_training": gettext_lazy("Help On Demand course not completed for the plan year"),
+    "no_health_license": gettext_lazy("no active license with a health line"),
+    "no_served_state": gettext_lazy("licensed in no HealthCare.gov state"),
+    "display_option_4": gettext_lazy("MLMS display option 4"),
+    "no_state_selected": gettext_lazy("every state deselected"),
+    "no_language": gettext_lazy("no language in MLMS"),
+    "registration_incomplete": gettext_lazy("Help On Demand sign-up or terms not complete"),
+    "suspended": gettext_lazy("suspended"),
+    "suspended_for_misses": gettext_lazy("suspended for missed referrals"),
+    "no_location": gettext_lazy("no valid ZIP code"),
+    # The agent takes part, but not in this state (eligibility.rules.STATE_REASONS).
+    "no_license_in_state": gettext_lazy("no license in this state"),
+    "license_inactive_in_state": gettext_lazy("license in this state inactive"),
+    "no_health_line_in_state": gettext_lazy("no health line on the license in this state"),
+    "license_expired_in_state": gettext_lazy("license in this state expired"),
+    "state_not_served": gettext_lazy("state not on HealthCare.gov this plan year"),
+    "display_option_3": gettext_lazy("MLMS display option 3: resident state only"),
+    "state_deselected": gettext_lazy("state deselected by the agent"),
+    "not_yet_refreshed": gettext_lazy("eligibility changed since the last refresh"),
+}
+
+
+def label(codes: dict[str, Any], code: str) -> str:
+    return str(codes.get(code, code))
+
+
+def readable(explanation: dict[str, Any]) -> dict[str, Any]:
+    """The explanation in words, for the admin's referral page: each step with what it did."""
+    steps = []
+    for item in explanation["timeline"]:
+        details = []
+        if item["event"] == "routed":
+            n = item["examined"]
+            details.append(ngettext("%(n)d agent examined", "%(n)d agents examined", n) % {"n": n})
+            for passed in item["passed_over"]:
+                details.append(
+                    _("Passed over %(agent)s, %(miles)s miles away: %(reason)s")
+                    % {
+                        "agent": passed["agent"],
+                        "miles": passed["miles"],
+                        "reason": label(REASON_LABELS, passed["reason"]),
+                    }
+                )
+            if item["chosen"]:
+                details.append(
+                    _("Offered to %(agent)s, %(miles)s miles away") % {"agent": item["chosen"], "miles": item["miles"]}
+                )
+            else:
+                details.append(_("No agent available"))
+        elif item["event"] == "safety_net":
+            n = item["recipients"]
+            details.append(ngettext("Notice sent to %(n)d agent", "Notice sent to %(n)d agents", n) % {"n": n})
+        elif "agent" in item:
+            details.append(str(item["agent"]))
+        steps.append(
+            {
+                "at": parse_datetime(item["at"]),
+                "what": label(EVENT_LABELS, item["event"]),
+                "by": item["by"],
+                "details": details,
+            }
+        )
+    ruled_out = explanation["ruled_out"]
+    return {
+        "steps": steps,
+        "language_not_spoken": ruled_out["language_not_spoken"],
+        "not_routable": [
+            {"agent": row["agent"], "reasons": [label(REASON_LABELS, code) for code in row["reasons"]]}
+            for row in ruled_out["not_routable"]
+        ],
     }

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import inspect
+import re
+from pathlib import Path
+
 import pytest
 
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent, sign_in_operator
@@ -38,3 +42,42 @@ def test_opening_a_referral_shows_its_explanation_and_is_audited(operator_client
     audit = Event.objects.get(kind="personal_data_viewed")
     assert audit.actor == f"operator:{user.pk}"
     assert audit.referral == referral
+
+
+def test_the_explanation_reads_in_words_for_each_step_and_each_agent_left_out(operator_client):
+    client, _user = operator_client
+    off = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    make_agent("Near", zip_code="85004", languages=["es"], weekly=off, last_name="<b>Off</b>")
+    make_agent("Deselected", zip_code="84101", states=("AZ", "UT"), excluded_states=["AZ"])
+    make_agent("Emma", zip_code="85004", languages=["en"])
+    referral = new_referral()  # Ana, in Phoenix too
+    page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
+    assert "<td>Request received</td>" in page and "<td>Routed</td>" in page
+    assert "Passed over Near &lt;b&gt;Off&lt;/b&gt; (NPN" in page and "0.0 miles away: day off" in page
+    assert "Offered to Ana Tester (NPN" in page
+    assert "1 agent who serves the state does not speak the consumer's language." in page
+    assert "<td>state deselected by the agent</td>" in page
+    assert "<b>Off</b>" not in page  # an agent's name is text, never markup
+
+    client.cookies["django_language"] = "es"
+    page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
+    assert "<td>Solicitud recibida</td>" in page and "día libre" in page and "Ofrecida a Ana Tester (NPN" in page
+    assert "<td>estado desmarcado por el agente</td>" in page
+
+
+def test_every_reason_and_step_an_explanation_can_hold_has_words():
+    from availability import rules as availability_rules
+    from eligibility.rules import REASONS, STATE_REASONS
+    from routing.explain import EVENT_LABELS, REASON_LABELS
+
+    codes = set(REASONS) | set(STATE_REASONS) | {"not_yet_refreshed", "paused_after_miss"}
+    codes |= set(re.findall(r'return "([a-z_]+)"', inspect.getsource(availability_rules.unavailable_reason)))
+    assert codes - set(REASON_LABELS) == set()
+    written = set(re.findall(r'(?:record|event)\(\s*"([a-z_]+)"', _sources()))
+    assert written - set(EVENT_LABELS) == set()
+
+
+def _sources() -> str:
+    root = Path(__file__).resolve().parents[2]
+    apps = ("agents", "availability", "eligibility", "intake", "notifications", "ops", "portal", "referrals", "routing")
+    return "".join(p.read_text() for app in apps for p in (root / app).rglob("*.py") if "tests" not in p.parts)
