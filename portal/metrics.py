@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl.worksheet.worksheet import Worksheet
 
 from agents.models import Agent
@@ -124,7 +124,7 @@ def compute(offers: Iterable[Offer], start: date, end: date, zone: ZoneInfo) -> 
     while day <= end:
         key = _period_start(day, weekly)
         if key not in periods:
-            label = date_format(key, "M j")
+            label = date_format(key, pgettext("a day on a chart's axis, as a date format", "M j"))
             periods[key] = Period(label=label, start=key, counts=dict.fromkeys(("accepted", "rejected", "missed"), 0))
         day += timedelta(days=1)
     for offer in offers:

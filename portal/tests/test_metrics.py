@@ -78,6 +78,10 @@ def test_view_metrics_counts_the_days_referrals_and_draws_them(day: Any) -> None
     assert '<th scope="row">Selected a Marketplace QHP</th><td>1</td>' in page
     # Metrics never name a consumer.
     assert not any(name in page for name in ("Carmen", "Lupe", "Vero", "555-0"))
+    client.cookies["django_language"] = "es"
+    spanish = client.get("/metrics/").content.decode()
+    assert '<th scope="row">23 Nov</th><td>3</td><td>1</td><td>1</td>' in spanish  # the day first, as Spanish has it
+    assert "<dt>Respuesta mediana</dt><dd>2 min</dd>" in spanish
 
 
 def test_a_range_outside_the_referrals_shows_zeros_and_bad_ranges_name_the_field(day: Any) -> None:
