@@ -76,9 +76,8 @@ def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
         .distinct()
     )
     licensed_npns = License.objects.filter(state=referral.state).values("npn")
-    not_routable = list(
-        Agent.objects.filter(npn__in=licensed_npns).exclude(pk__in=in_state.values("agent_id")).order_by("pk")[:limit]
-    )
+    left_out = Agent.objects.filter(npn__in=licensed_npns).exclude(pk__in=in_state.values("agent_id"))
+    not_routable = list(left_out.order_by("pk")[:limit])
     licenses = licenses_of(a.npn for a in not_routable if not a.ineligibility)
     today, served = timezone.now().date(), served_states(referral.plan_year)
 
@@ -99,6 +98,7 @@ def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
     return {
         "language_not_spoken": other_language.count(),
         "not_routable": [{"agent": f"{a.full_name} (NPN {a.npn})", "reasons": reasons(a)} for a in not_routable],
+        "not_routable_total": len(not_routable) if len(not_routable) < limit else left_out.count(),
     }
 
 
@@ -204,4 +204,5 @@ def readable(explanation: dict[str, Any]) -> dict[str, Any]:
             {"agent": row["agent"], "reasons": [label(REASON_LABELS, code) for code in row["reasons"]]}
             for row in ruled_out["not_routable"]
         ],
+        "not_routable_total": ruled_out["not_routable_total"],
     }

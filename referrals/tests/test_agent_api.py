@@ -18,6 +18,7 @@ from hod.api import token_digest
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
 from referrals.models import Offer, Referral
 from routing.actions import expire_due_offers
+from routing.explain import ruled_out
 
 pytestmark = pytest.mark.django_db
 NOW = WEEKDAY_MORNING
@@ -205,6 +206,9 @@ def test_the_explanation_says_why_an_eligible_agent_licensed_in_the_state_does_n
         "Lapsed": ["license_inactive_in_state"],
         "Stale": ["not_yet_refreshed"],
     }
+    assert body["ruled_out"]["not_routable_total"] == 4
+    first_two = ruled_out(Referral.objects.get(public_id=referral_id), limit=2)
+    assert len(first_two["not_routable"]) == 2 and first_two["not_routable_total"] == 4
 
 
 def test_api_errors_speak_spanish_too(client, clock, cast):
