@@ -7,12 +7,14 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from geo.zips import Place, ZipError, lookup
 from lib.languages import LANGUAGES
 from lib.phones import us_phone
+from lib.states import state_name
 
 # Letters of any alphabet, spaces, apostrophes, hyphens and periods; nothing else.
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
@@ -67,7 +69,7 @@ class ConsumerRequestForm(forms.Form):
                     "%(state)s does not use HealthCare.gov. Please visit your state's Marketplace "
                     "website to find help near you."
                 ),
-                params={"state": place.state},
+                params={"state": capfirst(state_name(place.state))},
             )
         self.place = place
         return value

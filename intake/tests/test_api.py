@@ -54,8 +54,10 @@ def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(client):
     [
         ("zip_code", "00000", "This ZIP code does not exist."),
         ("zip_code", "8500", "Enter a five-digit ZIP code."),
-        ("zip_code", "97201", "OR does not use HealthCare.gov"),
-        ("zip_code", "10001", "NY does not use HealthCare.gov"),
+        ("zip_code", "97201", "Oregon does not use HealthCare.gov"),
+        ("zip_code", "10001", "New York does not use HealthCare.gov"),
+        ("zip_code", "96799", "American Samoa does not use HealthCare.gov"),
+        ("zip_code", "20001", "The District of Columbia does not use HealthCare.gov"),
         ("zip_code", "09001", "military ZIP code"),
         ("phone", "555-0134", "Enter a U.S. phone number"),
         ("phone", "+44 20 7946 0958", "Enter a U.S. phone number"),
@@ -107,7 +109,7 @@ def test_names_in_other_alphabets_and_with_accents_are_welcome(client):
 def test_a_zip_outside_served_states_gets_a_clear_answer_in_spanish(client):
     response = post(client, consumer(zip_code="10001"), **{"Accept-Language": "es"})
     assert response.status_code == 400
-    assert "no usa CuidadoDeSalud.gov" in response.json()["errors"]["zip_code"][0]
+    assert response.json()["errors"]["zip_code"][0].startswith("Nueva York no usa CuidadoDeSalud.gov")
 
 
 def test_the_openapi_document_describes_intake_and_agent_actions(client):
@@ -128,7 +130,7 @@ def test_the_page_submits_through_the_same_intake_and_reports_errors_in_place(cl
     make_agent("Ana", languages=["es"])
     bad = client.post("/", {**consumer(zip_code="10001"), "consent": "on"})
     assert bad.status_code == 400
-    assert "NY does not use HealthCare.gov" in bad.content.decode()
+    assert "New York does not use HealthCare.gov" in bad.content.decode()
     assert not Referral.objects.exists()
     good = client.post("/", {**consumer(), "consent": "on"})
     assert good.status_code == 302
