@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from intake.services import request_form, submit
+from intake.services import closed_message, request_form, submit, taking_requests
 
 router = Router(tags=["intake"])
 
@@ -29,9 +29,13 @@ class ErrorsOut(Schema):
     errors: dict[str, list[str]]
 
 
+class ClosedOut(Schema):
+    detail: str
+
+
 @router.post(
     "",
-    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut},
+    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 503: ClosedOut},
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
 )
@@ -39,9 +43,12 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     """Store the consumer's request and offer it to the first agent before answering.
 
     Send an `Idempotency-Key` header: a retry with the same key returns the first answer
-    (200) and never creates a second referral.
+    (200) and never creates a second referral. 503: the service is not taking requests (no
+    HealthCare.gov states are loaded for the plan year in force); nothing is stored.
     """
     now = timezone.now()
+    if not taking_requests(now):
+        return Status(503, {"detail": closed_message()})
     key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
     form = request_form(payload.dict(), now)
     if not form.is_valid():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from eligibility.services import plan_year_at, served_states
 from geo.zips import Place
@@ -19,6 +21,8 @@ from referrals.events import event
 from referrals.models import Referral
 from routing.actions import route
 
+logger = logging.getLogger(__name__)
+
 # The languages we write to consumers in: those of the site.
 NOTICE_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
@@ -26,6 +30,20 @@ NOTICE_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 def page_language() -> str:
     language = (get_language() or settings.LANGUAGE_CODE)[:2]
     return language if language in NOTICE_LANGUAGES else settings.LANGUAGE_CODE
+
+
+def taking_requests(now: datetime) -> bool:
+    """False when no HealthCare.gov states are loaded for the plan year in force (a new plan
+    year whose data nobody loaded): every ZIP would be turned away as outside HealthCare.gov,
+    which is not the consumer's fault. The operator console says what to load."""
+    if served_states(plan_year_at(now)):
+        return True
+    logger.error("intake refused a request: no served states are loaded for plan year %s", plan_year_at(now))
+    return False
+
+
+def closed_message() -> str:
+    return str(_("Help On Demand cannot take requests right now. Please try again later."))
 
 
 def request_form(data: Mapping[str, Any] | None, now: datetime) -> ConsumerRequestForm:

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from agents.models import Agent
+from eligibility.models import Coverage, FfmRegistration, ServedState
+from eligibility.services import plan_year_at
 from referrals.models import Offer, OfferKind, Outcome, Referral, Status
 
 # Safety-net referrals listed one by one, oldest first; the counts cover them all.
 SAFETY_NET_ROWS = 50
+# How long before a plan year starts (November 1) the console checks its data is loaded.
+READINESS_LEAD = timedelta(days=45)
 
 
 @dataclass
@@ -176,3 +182,55 @@ def _times_to_accept(start: datetime, end: datetime) -> tuple[timedelta, timedel
         timedelta(seconds=statistics.median(seconds)),
         timedelta(seconds=statistics.quantiles(seconds, n=10, method="inclusive")[8]),
     )
+
+
+def plan_year_problems(now: datetime) -> list[str]:
+    """What is missing for the plan year in force, and, in the weeks before the next one
+    starts, for that one: each data load the service cannot work without, in words."""
+    problems = []
+    current = plan_year_at(now)
+    if not ServedState.objects.filter(plan_year=current).exists():
+        problems.append(
+            _(
+                "No HealthCare.gov states are loaded for plan year %(year)s: intake turns every consumer away. "
+                "Add them under Served states."
+            )
+            % {"year": current}
+        )
+    if not FfmRegistration.objects.filter(plan_year=current).exists():
+        problems.append(
+            _("The FFM registration list for plan year %(year)s is not imported: no agent can take part.")
+            % {"year": current}
+        )
+    elif not Coverage.objects.filter(plan_year=current).exists():
+        problems.append(
+            _("No agent covers any state in plan year %(year)s: every request goes unanswered.") % {"year": current}
+        )
+    upcoming = plan_year_at(now + READINESS_LEAD)
+    if upcoming != current:
+        starts = date_format(date(upcoming - 1, 11, 1), "DATE_FORMAT")
+        if not ServedState.objects.filter(plan_year=upcoming).exists():
+            problems.append(
+                _(
+                    "Plan year %(year)s starts on %(date)s and no HealthCare.gov states are loaded for it: "
+                    "from that day intake would turn every consumer away."
+                )
+                % {"year": upcoming, "date": starts}
+            )
+        if not FfmRegistration.objects.filter(plan_year=upcoming).exists():
+            problems.append(
+                _(
+                    "Plan year %(year)s starts on %(date)s and its FFM registration list is not imported: "
+                    "from that day no agent could take part."
+                )
+                % {"year": upcoming, "date": starts}
+            )
+        if not Agent.objects.filter(hod_training_plan_year=upcoming).exists():
+            problems.append(
+                _(
+                    "Plan year %(year)s starts on %(date)s and no agent has completed its Help On Demand course "
+                    "yet: import the MLMS export."
+                )
+                % {"year": upcoming, "date": starts}
+            )
+    return problems

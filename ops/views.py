@@ -37,6 +37,7 @@ def operations(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": _("Operations"),
         "queue": services.live_queue(now),
+        "plan_year_problems": services.plan_year_problems(now),
         "period": period,
         "levels": levels,
         "offer_minutes": settings.HOD_OFFER_MINUTES,

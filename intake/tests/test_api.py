@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from eligibility.models import ServedState
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
 from notifications.models import Message
 from referrals.models import Event, Offer, Referral
@@ -142,3 +143,20 @@ def test_the_page_submits_through_the_same_intake_and_reports_errors_in_place(cl
     # The page in Spanish chose the language of the consumer's messages too.
     client.post("/", {**consumer(language="vi"), "consent": "on"}, headers={"Accept-Language": "es"})
     assert Referral.objects.get(language="vi").notice_language == "es"
+
+
+def test_with_no_states_loaded_for_the_plan_year_intake_says_it_is_closed_and_stores_nothing(client, caplog):
+    """A plan year whose HealthCare.gov states nobody loaded: no consumer is told their state
+    is not on HealthCare.gov; the API answers 503, the page says so in place of the form."""
+    ServedState.objects.filter(plan_year=2027).delete()
+    make_agent("Ana", languages=["es"])
+    response = post(client, consumer())
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Help On Demand cannot take requests right now. Please try again later."}
+    page = client.post("/", {**consumer(), "consent": "on"})
+    assert page.status_code == 503 and "cannot take requests right now" in page.content.decode()
+    assert 'name="first_name"' not in page.content.decode()
+    spanish = client.get("/", headers={"Accept-Language": "es"})
+    assert "Help On Demand no puede recibir solicitudes en este momento." in spanish.content.decode()
+    assert nothing_stored()
+    assert "no served states are loaded for plan year 2027" in caplog.text

@@ -3,13 +3,16 @@ consumer's personal data (R-SEC-1)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent, request_referral, signed_in
+from agents.models import Agent
+from eligibility.models import Coverage, FfmRegistration, ServedState
+from hod.testing import WEEKDAY_MORNING, consumer, make_agent, request_referral, sign_in_operator, signed_in
 from referrals.models import Offer, Outcome, Referral
 from routing import actions
 
@@ -120,3 +123,44 @@ def test_the_admin_links_to_it_and_it_speaks_spanish(operator, morning):
     assert 'href="/admin/operations/"' in operator.get("/admin/").content.decode()
     html = page(operator, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Cola en vivo" in html and "Niveles de servicio" in html and "Operadores de Help On Demand" in html
+
+
+# --- Plan-year readiness ---------------------------------------------------------------------
+
+
+def console(client: Client) -> str:
+    return client.get("/admin/operations/").content.decode()
+
+
+def test_the_console_says_what_the_plan_year_in_force_is_missing(operator: Client) -> None:
+    with time_machine.travel(NOW, tick=False):
+        make_agent("Ana")  # registered, trained and covering Arizona
+        assert 'id="plan-year"' not in console(operator)
+        Coverage.objects.all().delete()
+        assert "No agent covers any state in plan year 2027" in console(operator)
+        FfmRegistration.objects.all().delete()
+        ServedState.objects.filter(plan_year=2027).delete()
+        text = console(operator)
+    assert "No HealthCare.gov states are loaded for plan year 2027: intake turns every consumer away." in text
+    assert "The FFM registration list for plan year 2027 is not imported: no agent can take part." in text
+
+
+def test_weeks_before_a_plan_year_starts_the_console_says_what_it_still_needs(client: Client, settings) -> None:
+    settings.HOD_PLAN_YEAR = 0  # the plan year follows the calendar (tests pin it to 2027)
+    make_agent("Ana")  # registered and trained for 2027
+    operator = client
+    with time_machine.travel(datetime(2027, 10, 1, 16, tzinfo=UTC), tick=False):
+        sign_in_operator(operator)
+        text = console(operator)
+        assert text.count('<li class="error">') == 3
+        for missing in ("no HealthCare.gov states are loaded for it", "its FFM registration list is not imported",
+                        "no agent has completed its Help On Demand course"):  # fmt: skip
+            assert f"Plan year 2028 starts on Nov. 1, 2027 and {missing}" in text, missing
+        FfmRegistration.objects.create(npn="99", plan_year=2028, individual_completed_on=date(2027, 9, 1))
+        ServedState.objects.create(plan_year=2028, state="AZ", model="FFM")
+        Agent.objects.update(hod_training_plan_year=2028)
+        assert 'id="plan-year"' not in console(operator)
+    with time_machine.travel(datetime(2027, 9, 1, 16, tzinfo=UTC), tick=False):
+        operator.force_login(User.objects.get(username="op"))
+        ServedState.objects.filter(plan_year=2028).delete()  # two months ahead: not yet a worry
+        assert 'id="plan-year"' not in console(operator)
