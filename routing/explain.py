@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from agents.models import Agent
 from eligibility import rules
@@ -106,8 +106,8 @@ def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
 EVENT_LABELS = {
     "received": gettext_lazy("Request received"),
     "routed": gettext_lazy("Routed"),
-    "accepted": gettext_lazy("Accepted"),
-    "rejected": gettext_lazy("Rejected"),
+    "accepted": pgettext_lazy("a referral's event", "Accepted"),
+    "rejected": pgettext_lazy("a referral's event", "Rejected"),
     "missed": gettext_lazy("Missed: 15 minutes passed"),
     "paused": gettext_lazy("Agent paused after the miss"),
     "resumed": gettext_lazy("Agent resumed"),

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import inspect
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent, sign_in_operator
 from intake.services import request_form, submit
-from referrals.models import Event
+from referrals.models import Event, Offer
+from routing.actions import accept
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +65,10 @@ def test_the_explanation_reads_in_words_for_each_step_and_each_agent_left_out(op
     page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
     assert "<td>Solicitud recibida</td>" in page and "día libre" in page and "Ofrecida a Ana Tester (NPN" in page
     assert "<td>estado desmarcado por el agente</td>" in page
+    offer = Offer.objects.get(referral=referral)
+    assert accept(offer.pk, offer.agent, WEEKDAY_MORNING + timedelta(minutes=3)) == "accepted"
+    page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
+    assert "<td>Aceptada</td>" in page  # the referral, not "Aceptado" as for a status
 
 
 def test_every_reason_and_step_an_explanation_can_hold_has_words():
