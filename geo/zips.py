@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from zoneinfo import available_timezones
 
 import zipcodes
 from django.utils.translation import gettext_lazy as _
@@ -70,8 +72,30 @@ def lookup(zip_code: str) -> Place:
         state=state,
         lat=lat,
         lon=lon,
-        time_zone=str(row["timezone"]) or "America/New_York",
+        time_zone=_time_zone(str(row["timezone"]), state),
     )
+
+
+def _time_zone(name: str, state: str) -> str:
+    """The ZIP's IANA time zone; where the data holds none or an unknown name (99634,
+    Napakiak AK, reads "Napakiak"), the zone most of the state's ZIPs are in."""
+    if name in _known_zones():
+        return name
+    return _state_zones().get(state, "America/New_York")
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
+def _state_zones() -> dict[str, str]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in _index().values():
+        if row["timezone"] in _known_zones():
+            counts[str(row["state"])][str(row["timezone"])] += 1
+    return {state: zones.most_common(1)[0][0] for state, zones in counts.items()}
 
 
 def all_places() -> list[Place]:
