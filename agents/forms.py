@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, ContactMethod
-from geo.zips import Place, ZipError, lookup
+from geo.zips import Place, ZipError, lookup, us_time_zones
 from lib.phones import us_phone
 
 
@@ -38,7 +38,9 @@ class PhoneAndZipMixin:
 
 class BrowserTimeZoneForm(forms.Form):
     """The time zone the agent's browser reports (R-AVAIL-1), filled in by the page's script;
-    empty without JavaScript, and then the ZIP's time zone stays."""
+    empty without JavaScript, and then the ZIP's time zone stays. So does it for a zone no U.S.
+    ZIP is in: a browser that reports UTC (Firefox's fingerprinting protection does) or a
+    laptop left on another country's time is not where the agent works."""
 
     browser_time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
@@ -48,7 +50,7 @@ class BrowserTimeZoneForm(forms.Form):
             raise forms.ValidationError(
                 _("Your browser reported an unknown time zone (%(zone)s): nothing was saved."), params={"zone": value}
             )
-        return value
+        return value if value in us_time_zones() else ""
 
 
 class SignUpForm(PhoneAndZipMixin, BrowserTimeZoneForm):

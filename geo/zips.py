@@ -109,6 +109,12 @@ def all_places() -> list[Place]:
     return places
 
 
+@lru_cache(maxsize=1)
+def us_time_zones() -> frozenset[str]:
+    """The time zones U.S. ZIP codes are in: the only ones an agent's browser may set."""
+    return frozenset(place.time_zone for place in all_places())
+
+
 def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance by the haversine formula."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

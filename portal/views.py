@@ -33,6 +33,7 @@ from availability import services as availability
 from availability.models import OutOfOffice
 from eligibility.rules import REASONS
 from eligibility.services import refresh_agent
+from geo.zips import us_time_zones
 from lib.phones import display_phone
 from notifications import vapid
 from notifications.models import PushSubscription
@@ -347,6 +348,7 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
         "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
         "preview": _preview(agent, now),
         "time_zone": agent.time_zone,
+        "us_time_zones": sorted(us_time_zones()),
         "from_browser": agent.time_zone_source == TimeZoneSource.BROWSER,
         "zone": zone,
     }

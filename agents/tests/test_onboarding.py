@@ -179,7 +179,12 @@ def test_returning_agents_get_no_new_invitation_and_keep_their_sign_in() -> None
 
 
 @pytest.mark.parametrize(
-    ("browser", "zone", "source"), [("America/Chicago", "America/Chicago", "browser"), ("", "America/Phoenix", "zip")]
+    ("browser", "zone", "source"),
+    [
+        ("America/Chicago", "America/Chicago", "browser"),
+        ("", "America/Phoenix", "zip"),
+        ("Europe/Paris", "America/Phoenix", "zip"),  # not a U.S. zone: the ZIP's
+    ],
 )
 def test_sign_up_takes_the_browsers_time_zone_else_the_zips(browser: str, zone: str, source: str) -> None:
     """R-AVAIL-1: the page's script sends the browser's zone; without it, the ZIP's."""

@@ -294,3 +294,23 @@ def test_the_browsers_time_zone_is_offered_and_saved(live_server: Any, browser: 
     ana.refresh_from_db()
     assert (ana.time_zone, ana.time_zone_source) == ("America/Chicago", "browser")
     context.close()
+
+
+def test_a_browser_on_another_countrys_time_is_not_offered(
+    live_server: Any, browser: Browser, server_clock: None
+) -> None:
+    """A laptop left on Paris time: no offer to use it, and saving keeps the ZIP's zone."""
+    user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
+    ana = make_agent("Ana", user=user, languages=["es", "en"])
+    context = browser.new_context(viewport=WINDOWS["desktop"], timezone_id="Europe/Paris")  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/availability/")
+    assert page.locator("#browser-time-zone").is_hidden()
+    page.locator("form[action='/availability/'] button[type=submit]").click()
+    page.wait_for_selector(".messages >> text=Your availability is saved.")
+    assert "America/Phoenix, detected from your ZIP code" in page.locator("#time-zone").inner_text()
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == ("America/Phoenix", "zip")
+    context.close()

@@ -488,6 +488,18 @@ def test_the_browsers_time_zone_wins_over_the_zips(clock: Any) -> None:
     assert (ana.zip_code, ana.time_zone) == ("84101", "America/Chicago")
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/Mexico_City"])
+def test_a_browser_zone_no_us_zip_is_in_leaves_the_zips(clock: Any, zone: str) -> None:
+    """Firefox's fingerprinting protection reports UTC; a laptop may be on another country's
+    time. Neither is where the agent works: the rest is saved, the ZIP's zone stays."""
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    page = client.post("/availability/", settings_post(**{"day-5-on": "on", "browser_time_zone": zone}))
+    assert page.status_code == 302
+    ana.refresh_from_db()
+    assert (ana.time_zone, ana.time_zone_source) == ("America/Phoenix", "zip")
+    assert ana.schedule.weekly[5]["on"] is True
+
+
 def test_without_a_browser_time_zone_the_zips_stays(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
     client.post("/availability/", settings_post(browser_time_zone=""))  # no JavaScript

@@ -23,7 +23,9 @@
   document.querySelectorAll('input[name="browser_time_zone"]').forEach(function (input) { input.value = browserZone })
   const current = document.getElementById('time-zone')
   const notice = document.getElementById('browser-time-zone')
-  if (browserZone && current && notice && current.dataset.timeZone !== browserZone) {
+  // Only a U.S. zone is taken (agents.forms.BrowserTimeZoneForm): say so only for one.
+  const usZones = notice ? (notice.dataset.usZones || '').split(' ') : []
+  if (browserZone && current && notice && current.dataset.timeZone !== browserZone && usZones.includes(browserZone)) {
     notice.querySelector('.zone').textContent = browserZone
     notice.hidden = false
   }
