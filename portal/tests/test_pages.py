@@ -324,6 +324,8 @@ def test_hours_that_run_to_the_end_of_the_day_are_previewed_as_until_midnight(cl
     _ana, client = signed_in("Ana", languages=["es"], weekly=evenings)
     page = client.get("/availability/").content.decode()
     assert "You are receiving referrals now, until midnight." in page and "12:00 AM." not in page
+    # The time field cannot show 24:00: the page says what its 12:00 AM end means.
+    assert 'name="day-0-end" value="00:00"' in page and "A day that ends at 12:00 AM runs until midnight" in page
     client.cookies["django_language"] = "es"
     assert "Está recibiendo referencias ahora, hasta la medianoche." in client.get("/availability/").content.decode()
 
