@@ -289,10 +289,10 @@ def demo_logins(now: datetime) -> list[DemoLogin]:
         operator.set_password(DEMO_PASSWORD)
         operator.save()
     plan_year = plan_year_at(now)
-    for username, npn, zip_code, languages, first in (
-        ("ana", "9000000001", "85004", ["en", "es"], "Ana"),
-        ("hector", "9000000002", "77002", ["en", "es"], "Hector"),
-        ("linh", "9000000003", "33130", ["en", "vi", "es"], "Linh"),
+    for username, npn, zip_code, languages, first, phone in (
+        ("ana", "9000000001", "85004", ["en", "es"], "Ana", "+16025550100"),
+        ("hector", "9000000002", "77002", ["en", "es"], "Hector", "+17135550100"),
+        ("linh", "9000000003", "33130", ["en", "vi", "es"], "Linh", "+13055550100"),
     ):
         place = lookup(zip_code)
         user, created = user_model.objects.get_or_create(username=username, defaults={"first_name": first})
@@ -303,7 +303,7 @@ def demo_logins(now: datetime) -> list[DemoLogin]:
             npn=npn,
             defaults={
                 "user": user, "first_name": first, "last_name": "Demo", "email": f"{username}@agents.example",
-                "phone": "+16025550100", "zip_code": zip_code, "city": place.city, "county": place.county,
+                "phone": phone, "zip_code": zip_code, "city": place.city, "county": place.county,
                 "zip_state": place.state, "lat": place.lat, "lon": place.lon, "time_zone": place.time_zone,
                 "languages": languages, "resident_state": place.state, "hod_training_plan_year": plan_year,
                 "registered_at": now, "cms_terms_accepted_at": now, "hod_terms_accepted_at": now,
@@ -353,7 +353,8 @@ class DemoRequest:
         return datetime.combine(day, self.local, tzinfo=zone)
 
 
-# The consumers are fictional; their numbers are in the 555-01xx range kept for fiction.
+# The consumers are fictional; their numbers are in the 555-01xx range kept for fiction,
+# in their agent's area code.
 HISTORY = (
     DemoRequest("ana", "Carmen", "Ruiz", "es", "completed", days_ago=2, local=time(10, 5)),
     DemoRequest("ana", "Jorge", "Salas", "es", "in_progress", days_ago=1, local=time(9, 40)),
@@ -394,7 +395,8 @@ def history(now: datetime) -> list[int]:
             continue  # the demo agents are set up for this plan year only
         agent = demo[item.agent]
         data = {
-            "first_name": item.first_name, "last_name": item.last_name, "phone": f"602-555-01{number:02d}",
+            "first_name": item.first_name, "last_name": item.last_name,
+            "phone": f"{agent.phone[2:5]}-555-01{number:02d}",
             "email": f"{item.first_name.lower()}.{item.last_name.lower()}@consumers.example",
             "zip_code": agent.zip_code, "language": item.language, "consent": True,
         }  # fmt: skip

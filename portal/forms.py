@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import PhoneAndZipMixin
 from agents.models import Agent, ContactMethod
 from lib.languages import LANGUAGES
+from lib.states import state_name
 from referrals.models import Completion, ContactResult, NotGoodReason
 from referrals.models import ContactMethod as ReachBy
 from referrals.services import LIST_STATUSES
@@ -274,4 +276,4 @@ class ProfileForm(PhoneAndZipMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["states"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
-        field.choices = [(state, state) for state in selectable]
+        field.choices = [(state, capfirst(state_name(state))) for state in selectable]

@@ -402,12 +402,20 @@ def profile_post(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def test_state_preferences_name_the_states_in_the_agents_language(clock: Any) -> None:
+    _ana, client = signed_in("Ana", states=["AZ", "NC"])
+    assert "North Carolina</label>" in client.get("/profile/").content.decode()
+    client.cookies["django_language"] = "es"
+    assert "Carolina del Norte</label>" in client.get("/profile/").content.decode()
+
+
 def test_profile_changes_contact_zip_languages_and_states(clock: Any) -> None:
     ana, client = signed_in("Ana", states=["AZ", "UT"])
     page = client.get("/profile/").content.decode()
     assert f'value="{ana.email}" readonly' in page and "Marketplace Learning Management System" in page
     assert 'value="(602) 555-0100"' in page  # as dialled; stored as +16025550100
     assert 'value="AZ"' in page and 'value="UT"' in page and 'value="TX"' not in page  # licensed states only
+    assert "Arizona</label>" in page and "Utah</label>" in page  # named, not coded
     client.post("/profile/", profile_post(zip_code="84101", languages=["vi"], states=["UT"]))
     ana.refresh_from_db()
     assert (ana.zip_code, ana.time_zone, ana.city) == ("84101", "America/Denver", "Salt Lake City")
