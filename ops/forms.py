@@ -4,9 +4,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lib.languages import LANGUAGES
+from lib.states import state_name
 
 LONGEST_PERIOD = timedelta(days=366)
 
@@ -37,4 +39,6 @@ class CoverageForm(forms.Form):
 
     def __init__(self, *args: Any, states: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [(state, state) for state in states]  # type: ignore[attr-defined]
+        self.fields["state"].choices = [  # type: ignore[attr-defined]
+            (state, f"{state} · {capfirst(state_name(state))}") for state in states
+        ]

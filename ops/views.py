@@ -49,7 +49,9 @@ def operations(request: HttpRequest) -> HttpResponse:
 def agent_coverage(request: HttpRequest) -> HttpResponse:
     """Agents available by state × language × hour of the coming week (R-OPS)."""
     now = timezone.now()
-    form = CoverageForm(request.GET or None, states=sorted(served_states(plan_year_at(now))))
+    # A link may name only the state: the language then is the form's initial one.
+    data = {"language": CoverageForm.base_fields["language"].initial, **request.GET.dict()} if request.GET else None
+    form = CoverageForm(data, states=sorted(served_states(plan_year_at(now))))
     context = {
         **admin.site.each_context(request),
         "title": _("Where consumers will wait"),

@@ -71,6 +71,13 @@ def test_a_bad_choice_is_named(operator, query, field, message):
     assert 'id="grid"' not in response.content.decode()
 
 
+def test_a_link_naming_only_the_state_shows_its_week_in_the_initial_language(operator, arizona):
+    response = page(operator, "?state=AZ")
+    assert response.status_code == 200
+    assert "Spanish 3 119 49" in text(response.content.decode(), "languages")
+    assert '<option value="AZ" selected>AZ · Arizona</option>' in response.content.decode()
+
+
 def test_staff_only_and_linked_from_the_console(operator):
     assert page(Client(), "?state=AZ&language=es").status_code == 302  # to the admin's sign-in
     assert 'href="/admin/operations/coverage/"' in operator.get("/admin/operations/").content.decode()
