@@ -160,6 +160,21 @@ def label(codes: dict[str, Any], code: str) -> str:
     return str(codes.get(code, code))
 
 
+def actor_words(actor: str) -> str:
+    """Who acted, as referrals.events writes it ("consumer", "system", "agent:12",
+    "operator:3"), in words; the step's details name the agent."""
+    kind, _sep, number = actor.partition(":")
+    if kind == "consumer":
+        return _("the consumer")
+    if kind == "system":
+        return _("Help On Demand")
+    if kind == "agent":
+        return _("the agent")
+    if kind == "operator":
+        return _("operator %(number)s") % {"number": number}
+    return actor
+
+
 def readable(explanation: dict[str, Any]) -> dict[str, Any]:
     """The explanation in words, for the admin's referral page: each step with what it did."""
     steps = []
@@ -192,7 +207,7 @@ def readable(explanation: dict[str, Any]) -> dict[str, Any]:
             {
                 "at": parse_datetime(item["at"]),
                 "what": label(EVENT_LABELS, item["event"]),
-                "by": item["by"],
+                "by": actor_words(item["by"]),
                 "details": details,
             }
         )

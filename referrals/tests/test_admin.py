@@ -54,7 +54,8 @@ def test_the_explanation_reads_in_words_for_each_step_and_each_agent_left_out(op
     make_agent("Emma", zip_code="85004", languages=["en"])
     referral = new_referral()  # Ana, in Phoenix too
     page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
-    assert "<td>Request received</td>" in page and "<td>Routed</td>" in page
+    assert "<td>Request received</td>\n        <td>the consumer</td>" in page
+    assert "<td>Routed</td>\n        <td>Help On Demand</td>" in page
     assert "Passed over Near &lt;b&gt;Off&lt;/b&gt; (NPN" in page and "0.0 miles away: day off" in page
     assert "Offered to Ana Tester (NPN" in page
     assert "1 agent who serves the state does not speak the consumer's language." in page
@@ -68,7 +69,8 @@ def test_the_explanation_reads_in_words_for_each_step_and_each_agent_left_out(op
     offer = Offer.objects.get(referral=referral)
     assert accept(offer.pk, offer.agent, WEEKDAY_MORNING + timedelta(minutes=3)) == "accepted"
     page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
-    assert "<td>Aceptada</td>" in page  # the referral, not "Aceptado" as for a status
+    assert "<td>Aceptada</td>\n        <td>el agente</td>" in page  # the referral: not "Aceptado", as a status
+    assert "<td>Datos personales consultados</td>\n        <td>operador " in page
 
 
 def test_every_reason_and_step_an_explanation_can_hold_has_words():
