@@ -26,7 +26,9 @@ from referrals.models import Offer, Referral, Status
 from routing import actions
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+    from agents.models import Agent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 PASSWORD = "Tq8#vLm2zR"
@@ -274,15 +276,21 @@ def test_every_page_meets_wcag_2_1_aa(live_server: Any, browser: Browser, server
     page.context.close()
 
 
-def test_the_browsers_time_zone_is_offered_and_saved(live_server: Any, browser: Browser, server_clock: None) -> None:
-    """R-AVAIL-1 in a real browser: a Phoenix agent whose computer is on Chicago time."""
+def availability_in(url: str, browser: Browser, time_zone: str) -> tuple[Agent, BrowserContext, Page]:
+    """Ana, a Phoenix agent, on Availability Settings in a browser whose clock is `time_zone`."""
     user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
     ana = make_agent("Ana", user=user, languages=["es", "en"])
-    context = browser.new_context(viewport=WINDOWS["desktop"], timezone_id="America/Chicago")  # type: ignore[arg-type]
+    context = browser.new_context(viewport=WINDOWS["desktop"], timezone_id=time_zone)  # type: ignore[arg-type]
     page = context.new_page()
     page.set_default_timeout(15_000)
-    sign_in(page, live_server.url)
-    page.goto(f"{live_server.url}/availability/")
+    sign_in(page, url)
+    page.goto(f"{url}/availability/")
+    return ana, context, page
+
+
+def test_the_browsers_time_zone_is_offered_and_saved(live_server: Any, browser: Browser, server_clock: None) -> None:
+    """R-AVAIL-1 in a real browser: a Phoenix agent whose computer is on Chicago time."""
+    ana, context, page = availability_in(live_server.url, browser, "America/Chicago")
     assert "detected from your ZIP code" in page.locator("#time-zone").inner_text()
     notice = page.locator("#browser-time-zone")
     notice.wait_for(state="visible")
@@ -300,13 +308,7 @@ def test_a_browser_on_another_countrys_time_is_not_offered(
     live_server: Any, browser: Browser, server_clock: None
 ) -> None:
     """A laptop left on Paris time: no offer to use it, and saving keeps the ZIP's zone."""
-    user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
-    ana = make_agent("Ana", user=user, languages=["es", "en"])
-    context = browser.new_context(viewport=WINDOWS["desktop"], timezone_id="Europe/Paris")  # type: ignore[arg-type]
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, live_server.url)
-    page.goto(f"{live_server.url}/availability/")
+    ana, context, page = availability_in(live_server.url, browser, "Europe/Paris")
     assert page.locator("#browser-time-zone").is_hidden()
     page.locator("form[action='/availability/'] button[type=submit]").click()
     page.wait_for_selector(".messages >> text=Your availability is saved.")
