@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, ContactMethod
@@ -129,7 +128,7 @@ class TermsForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["states"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
-        field.choices = [(state, capfirst(state_name(state))) for state in selectable]
+        field.choices = [(state, state_name(state)) for state in selectable]
         self.fields["states"].error_messages["required"] = _("Choose at least one state to receive referrals.")
 
 

@@ -111,8 +111,9 @@ def all_places() -> list[Place]:
 
 @lru_cache(maxsize=1)
 def us_time_zones() -> frozenset[str]:
-    """The time zones U.S. ZIP codes are in: the only ones an agent's browser may set."""
-    return frozenset(place.time_zone for place in all_places())
+    """The time zones U.S. ZIP codes are in: the only ones an agent's browser may set. (A ZIP
+    whose zone is unknown takes its state's, which is among these.)"""
+    return frozenset(str(row["timezone"]) for row in _index().values() if row["timezone"] in _known_zones())
 
 
 def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

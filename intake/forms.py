@@ -7,7 +7,6 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django import forms
-from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +68,7 @@ class ConsumerRequestForm(forms.Form):
                     "%(state)s does not use HealthCare.gov. Please visit your state's Marketplace "
                     "website to find help near you."
                 ),
-                params={"state": capfirst(state_name(place.state))},
+                params={"state": state_name(place.state)},
             )
         self.place = place
         return value

@@ -3,6 +3,7 @@ know that "AS" is American Samoa)."""
 
 from __future__ import annotations
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 NAMES = {
@@ -24,5 +25,6 @@ NAMES = {
 
 
 def state_name(code: str) -> str:
-    """The state's name in the active language; the code itself when it is not one we know."""
-    return str(NAMES.get(code, code))
+    """The state's name in the active language, capitalised as it starts a sentence or a
+    choice ("The District of Columbia"); the code itself when it is not one we know."""
+    return capfirst(str(NAMES.get(code, code)))

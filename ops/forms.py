@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lib.languages import LANGUAGES
@@ -40,5 +39,5 @@ class CoverageForm(forms.Form):
     def __init__(self, *args: Any, states: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [  # type: ignore[attr-defined]
-            (state, f"{state} · {capfirst(state_name(state))}") for state in states
+            (state, f"{state} · {state_name(state)}") for state in states
         ]

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import PhoneAndZipMixin
@@ -276,4 +275,4 @@ class ProfileForm(PhoneAndZipMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["states"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
-        field.choices = [(state, capfirst(state_name(state))) for state in selectable]
+        field.choices = [(state, state_name(state)) for state in selectable]
