@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from notifications.channels import locmem
 
@@ -19,8 +20,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
 
 @pytest.fixture(autouse=True)
 def _memory_channels(settings: object, tmp_path: object) -> object:
-    """Every test delivers to memory and starts with an empty outbox, and reads the served
-    states afresh (a test that emptied the table must not leave its answer cached)."""
+    """Every test delivers to memory and starts with an empty outbox, reads the served
+    states afresh (a test that emptied the table must not leave its answer cached), and
+    starts in English whatever language the test before it left active (a Spanish page
+    through the test client activates Spanish for the thread)."""
     from eligibility.services import _served_cache
 
     _served_cache.clear()
@@ -30,7 +33,7 @@ def _memory_channels(settings: object, tmp_path: object) -> object:
     from notifications.delivery import channel
 
     channel.cache_clear()
-    with override_settings(HOD_CHANNELS=channels, HOD_PLAN_YEAR=2027):
+    with override_settings(HOD_CHANNELS=channels, HOD_PLAN_YEAR=2027), translation.override("en"):
         yield
     channel.cache_clear()
 

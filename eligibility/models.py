@@ -109,8 +109,8 @@ class Coverage(models.Model):
     joins over registrations, licenses and preferences on the hot path.
     """
 
-    agent = models.ForeignKey(
-        "agents.Agent", on_delete=models.CASCADE, related_name="coverage", verbose_name=_("agent")
+    agent = models.ForeignKey(  # indexed by coverage_once
+        "agents.Agent", on_delete=models.CASCADE, related_name="coverage", db_index=False, verbose_name=_("agent")
     )
     plan_year = models.PositiveSmallIntegerField(verbose_name=_("plan year"))
     state = models.CharField(max_length=2, verbose_name=_("state"))

@@ -129,8 +129,14 @@ class Offer(models.Model):
     """One agent's chance at one referral: 15 minutes for a direct offer; until somebody
     wins for a safety-net offer."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers", verbose_name=_("referral"))
-    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="offers", verbose_name=_("agent"))
+    # No index of their own: offer_once_per_agent leads with the referral and offer_by_agent
+    # with the agent, and every index is one more write on each re-route.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="offers", db_index=False, verbose_name=_("referral")
+    )
+    agent = models.ForeignKey(
+        "agents.Agent", on_delete=models.CASCADE, related_name="offers", db_index=False, verbose_name=_("agent")
+    )
     kind = models.CharField(max_length=12, choices=OfferKind.choices, default=OfferKind.DIRECT, verbose_name=_("kind"))
     offered_at = models.DateTimeField(verbose_name=_("offered at"))
     expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
@@ -210,8 +216,14 @@ class Event(models.Model):
     at = models.DateTimeField(db_index=True, verbose_name=_("time"))
     kind = models.CharField(max_length=40, verbose_name=_("kind"))
     actor = models.CharField(max_length=80, verbose_name=_("actor"))
-    referral = models.ForeignKey(
-        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name=_("referral")
+    referral = models.ForeignKey(  # indexed by event_by_referral
+        Referral,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("referral"),
     )
     offer = models.ForeignKey(
         Offer, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name=_("offer")

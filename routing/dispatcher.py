@@ -21,6 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.urls import get_resolver
 from django.utils import timezone
 
 from notifications import wake
@@ -31,6 +32,13 @@ from routing.actions import close_stale_safety_net, expire_due_offers
 logger = logging.getLogger(__name__)
 BACKOFF = timedelta(seconds=60)
 LOOPS = ("routing", *settings.HOD_CHANNELS)
+
+
+def warm_up() -> None:
+    """Load before the first round what it would otherwise load while consumers wait: the
+    URL configuration (notices link to pages, and loading it imports every view: half a
+    second, which a burst of expiries right after a restart would add to every re-offer)."""
+    get_resolver().url_patterns  # noqa: B018 - read for its side effect, the import
 
 
 class Dispatcher:
@@ -67,6 +75,7 @@ class Dispatcher:
         thread until `stop` is set. A deployment may run routing and delivery in separate
         processes, so that a burst of expiries never shares a core with its own messages."""
         loops = loops or LOOPS
+        warm_up()
         logger.info("dispatcher started: %s", ", ".join(loops))
         threads = []
         if "routing" in loops:

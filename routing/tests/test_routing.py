@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 
 from availability.models import OutOfOffice
 from eligibility.services import refresh_agent
@@ -163,6 +164,28 @@ def test_the_first_safety_net_acceptance_wins_and_the_others_see_it_taken():
     assert ana_offer.outcome == Outcome.TAKEN
     # Nobody else is sent a notice about a referral that is taken.
     assert not Message.objects.filter(offer=ana_offer, state="queued").exists()
+
+
+def test_the_database_itself_refuses_a_second_winner_or_a_second_pending_direct_offer():
+    """Whatever the code does, the schema the migrations build keeps one accepted offer and
+    one pending direct offer per referral (a migration once dropped both indexes)."""
+    weekly = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
+    ana = make_agent("Ana", languages=["es"], weekly=weekly)
+    emma = make_agent("Emma", languages=["es"], weekly=weekly)
+    referral = intake()  # nobody available: both get a safety-net offer
+    offers = Offer.objects.filter(referral=referral)
+    assert offers.count() == 2
+    offers.filter(agent=emma).update(outcome=Outcome.ACCEPTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        offers.filter(agent=ana).update(outcome=Outcome.ACCEPTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Offer.objects.bulk_create(
+            [
+                Offer(referral=referral, agent=agent, kind="direct", offered_at=NOW, expires_at=NOW, rank=1)
+                for agent in (ana, emma)
+            ]
+        )
+    assert sorted(offers.values_list("outcome", flat=True)) == [Outcome.ACCEPTED, Outcome.PENDING]
 
 
 def test_an_unanswered_safety_net_referral_is_closed_as_unserved_after_72_hours():
