@@ -205,6 +205,10 @@ HOD_DISPATCH_BATCH = env_int("HOD_DISPATCH_BATCH", 100, minimum=1)
 # thousands fall due at once; an agent accepting one of them waits for the batch to commit
 # (about 0.3 s for 250 on a 2-core machine).
 HOD_EXPIRY_BATCH = env_int("HOD_EXPIRY_BATCH", 250, minimum=1)
+# /healthz/dispatch answers 503 when a direct offer is still pending this long past its
+# deadline, or an urgent message still unsent this long past its due time (ops.health).
+HOD_HEALTH_OFFER_LAG_SECONDS = env_int("HOD_HEALTH_OFFER_LAG_SECONDS", 60, minimum=1)
+HOD_HEALTH_MESSAGE_LAG_SECONDS = env_int("HOD_HEALTH_MESSAGE_LAG_SECONDS", 120, minimum=1)
 # Outbox delivery: attempts before a message is given up, and the first retry delay.
 HOD_DELIVERY_MAX_ATTEMPTS = env_int("HOD_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 HOD_DELIVERY_BACKOFF_SECONDS = env_int("HOD_DELIVERY_BACKOFF_SECONDS", 10, minimum=1)

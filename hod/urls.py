@@ -15,6 +15,8 @@ urlpatterns = [
     path("", intake_views.get_contacted, name="get_contacted"),
     path("received/<uuid:public_id>/", intake_views.received, name="received"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("healthz/dispatch", ops_views.healthz_dispatch, name="healthz_dispatch"),
     path("admin/operations/", ops_views.operations, name="operations"),
     path("admin/operations/coverage/", ops_views.agent_coverage, name="agent_coverage"),
     path("admin/", admin.site.urls),

@@ -8,19 +8,57 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from eligibility.services import plan_year_at, served_states
-from ops import coverage, services
+from ops import coverage, health, services
 from ops.forms import CoverageForm, PeriodForm
 
 # The program office's clock: periods are whole days of Eastern Time, weeks its hours.
 OFFICE_ZONE_NAME = "America/New_York"
 OFFICE_TIME_ZONE = ZoneInfo(OFFICE_ZONE_NAME)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 while this process's database answers, else 503."""
+    if not health.database_answers():
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _seconds(lag: timedelta | None) -> int | None:
+    return int(lag.total_seconds()) if lag is not None else None
+
+
+@require_GET
+@never_cache
+def healthz_dispatch(request: HttpRequest) -> JsonResponse:
+    """For monitoring: 200 while the dispatchers keep up, 503 with how far behind when an
+    offer or an urgent message is late beyond the settings' lag (see ops.health)."""
+    if not health.database_answers():
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    backlog = health.backlog(timezone.now())
+    return JsonResponse(
+        {
+            "status": "behind" if backlog.behind else "ok",
+            "database": "ok",
+            "offers_overdue": backlog.offers_overdue,
+            "oldest_offer_overdue_seconds": _seconds(backlog.oldest_offer_overdue),
+            "messages_overdue": backlog.messages_overdue,
+            "oldest_message_overdue_seconds": _seconds(backlog.oldest_message_overdue),
+            "offer_lag_allowed_seconds": settings.HOD_HEALTH_OFFER_LAG_SECONDS,
+            "message_lag_allowed_seconds": settings.HOD_HEALTH_MESSAGE_LAG_SECONDS,
+        },
+        status=503 if backlog.behind else 200,
+    )
 
 
 @staff_member_required
