@@ -142,12 +142,15 @@ def pause_after_miss(agent_id: int, now: datetime, *, offer_id: int | None = Non
     return True
 
 
-def paused_announcements(agent: Agent, now: datetime, *, offer_id: int | None) -> tuple[Event, list[Message]]:
+def paused_announcements(
+    agent: Agent, now: datetime, *, offer_id: int | None, path: str | None = None
+) -> tuple[Event, list[Message]]:
     """What a pause after a miss writes, not yet saved: its event, and the agent's notices
-    (one statement each for a whole batch of pauses)."""
+    (one statement each for a whole batch of pauses). `path`: the portal's, when the caller
+    has it already (a batch works it out once)."""
     return (
         event("paused", now, agent_id=agent.pk, offer_id=offer_id),
-        outbox.agent_messages(agent, "paused", {"path": reverse("agent_home")}, now),
+        outbox.agent_messages(agent, "paused", {"path": path or reverse("agent_home")}, now),
     )
 
 

@@ -22,6 +22,20 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-local-key-" + str(BASE_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}")  # links in messages
+# Served over HTTPS (every real deployment; an https SITE_URL says so): cookies travel only
+# over TLS, browsers are told to use nothing else (HSTS), and plain http is redirected, but
+# for the health checks that load balancers send to each process. The TLS proxy in front
+# must set X-Forwarded-Proto and drop any the client sent.
+HOD_HTTPS = env_bool("HOD_HTTPS", SITE_URL.startswith("https://"))
+if HOD_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    # Commitments for the whole domain, so the domain's owner makes them.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -20,8 +20,8 @@ def _address(agent: Agent, channel: str) -> str:
         return agent.email
     if channel == Channel.SMS:
         return agent.phone
-    # Web push subscriptions arrive with the notifications issue; until then the agent id
-    # stands for "all of this agent's devices".
+    # "agent:<id>" stands for all of the agent's devices: the push channel looks up their
+    # live subscriptions when it sends (one turned on after the message was queued counts).
     return f"agent:{agent.pk}"
 
 

@@ -393,12 +393,15 @@ def _expire_batch(referrals: list[Referral], now: datetime) -> int:
     new_offers = {offer.referral_id: offer for offer in offers}
     messages = []
     events = []
+    portal = reverse("agent_home")  # for the pause notices
     for referral in due:
         gone, decision, offer = expired[referral.pk], decisions[referral.pk], new_offers.get(referral.pk)
         events.append(event("missed", now, referral=referral, offer=gone, agent_id=gone.agent_id))
         if gone.agent_id in to_tell:
             to_tell.discard(gone.agent_id)
-            paused_event, notices = availability.paused_announcements(agents[gone.agent_id], now, offer_id=gone.pk)
+            paused_event, notices = availability.paused_announcements(
+                agents[gone.agent_id], now, offer_id=gone.pk, path=portal
+            )
             events.append(paused_event)
             if gone.agent_id not in to_suspend:
                 messages += notices
