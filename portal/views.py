@@ -126,6 +126,8 @@ def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
         "rows": _rows(agent, search),
         "missed": missed,
         "reasons": [str(REASONS.get(code, code)) for code in agent.ineligibility],
+        "receiving": agent.paused_at is None and availability.today(agent, now).on,
+        "receiving_words": _preview(agent, now),
         "now": now,
     }
     return render(request, "portal/manage.html", context, status=400 if form.errors else 200)

@@ -108,7 +108,7 @@ def test_import_to_invitation_email_to_signup_to_terms_to_a_referral(smtp: Inbox
 
         ana.refresh_from_db()
         assert ana.eligible and ana.excluded_states == ["UT"]
-        assert "You can receive referrals." in client.get("/referrals/").content.decode()
+        assert "You are receiving referrals now, until" in client.get("/referrals/").content.decode()
         referral = request_referral(language="es")
         assert Offer.objects.get(referral=referral, outcome=Outcome.PENDING).agent_id == ana.pk
 

@@ -149,6 +149,33 @@ def test_after_a_miss_every_page_says_paused_and_one_click_resumes(clock: Any) -
                              outcome=Outcome.PENDING).agent_id == ana.pk  # fmt: skip
 
 
+def status_line(client: Client) -> str:
+    """The line under the agent's name on Manage Referrals, with its class."""
+    page = client.get("/referrals/").content.decode()
+    start = page.index('id="eligibility"')
+    return page[page.rindex("<p", 0, start) : page.index("</p>", start)]
+
+
+def test_manage_referrals_says_whether_referrals_reach_the_agent_now_not_only_whether_they_may(
+    clock: Any,
+) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    line = status_line(client)
+    assert 'class="status-ok"' in line and "You are receiving referrals now, until 5:00 PM." in line
+    client.post("/availability/today/", {"on": "off"}, **JSON)
+    line = status_line(client)
+    assert (
+        'class="status-off"' in line and "You will next receive referrals on Tuesday, November 24 at 8:00 AM." in line
+    )
+    client.post("/availability/today/", {"on": "on"}, **JSON)
+    offered_to(ana)
+    clock.shift(timedelta(minutes=15))
+    actions.expire_due_offers(datetime.now(tz=WEEKDAY_MORNING.tzinfo))  # a miss: paused
+    line = status_line(client)
+    assert 'class="status-off"' in line and "receiving referrals now" not in line
+    assert "Your referrals are paused after a missed referral: resume them to receive referrals again." in line
+
+
 def test_status_needs_its_subcategory_and_only_the_winner_may_set_it(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"])
     offer = offered_to(ana)
