@@ -18,6 +18,7 @@ from agents.models import Agent, ContactMethod
 from geo.zips import Place, ZipError, lookup, us_time_zones
 from lib.phones import us_phone
 from lib.states import state_name
+from lib.widgets import named, phone_input, zip_input
 
 
 class PhoneAndZipMixin:
@@ -66,15 +67,23 @@ class SignUpForm(PhoneAndZipMixin, BrowserTimeZoneForm):
         ),
     )
     phone = forms.CharField(
-        label=_("Mobile phone"), max_length=30, help_text=_("A mobile number, not a landline: texts go to it.")
-    )
-    zip_code = forms.CharField(label=_("ZIP code"), max_length=10)
+        label=_("Mobile phone"), max_length=30, help_text=_("A mobile number, not a landline: texts go to it."),
+        widget=phone_input(),
+    )  # fmt: skip
+    zip_code = forms.CharField(label=_("ZIP code"), max_length=10, widget=zip_input())
     username = forms.CharField(
         label=_("Username"), min_length=3, max_length=150, validators=[UnicodeUsernameValidator()],
-        help_text=_("3 to 150 letters, digits and @/./+/-/_ only."),
+        help_text=_("3 to 150 letters, digits and @/./+/-/_ only."), widget=named("username"),
     )  # fmt: skip
-    password1 = forms.CharField(label=_("Password"), strip=False, max_length=128, widget=forms.PasswordInput)
-    password2 = forms.CharField(label=_("Confirm Password"), strip=False, max_length=128, widget=forms.PasswordInput)
+    # "new-password": password managers offer to make one and save it with the username.
+    password1 = forms.CharField(
+        label=_("Password"), strip=False, max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )  # fmt: skip
+    password2 = forms.CharField(
+        label=_("Confirm Password"), strip=False, max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )  # fmt: skip
     accept_terms = forms.BooleanField(
         label=_("I read and agree to the Help On Demand Terms of Use"),
         error_messages={"required": _("You must agree to the Help On Demand Terms of Use to sign up.")},

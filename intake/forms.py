@@ -14,6 +14,7 @@ from geo.zips import Place, ZipError, lookup
 from lib.languages import LANGUAGES
 from lib.phones import us_phone
 from lib.states import state_name
+from lib.widgets import named, phone_input, zip_input
 
 # Letters of any alphabet, spaces, apostrophes, hyphens and periods; nothing else.
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’.-][^\W\d_]+)*\.?$")
@@ -27,11 +28,14 @@ def clean_name(value: str) -> str:
 
 
 class ConsumerRequestForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
-    phone = forms.CharField(label=_("Phone number"), max_length=30)
-    email = forms.EmailField(label=_("Email (optional)"), required=False, max_length=254)
-    zip_code = forms.CharField(label=_("ZIP code"), max_length=10)
+    first_name = forms.CharField(label=_("First name"), max_length=100, widget=named("given-name"))
+    last_name = forms.CharField(label=_("Last name"), max_length=100, widget=named("family-name"))
+    phone = forms.CharField(label=_("Phone number"), max_length=30, widget=phone_input())
+    email = forms.EmailField(
+        label=_("Email (optional)"), required=False, max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )  # fmt: skip
+    zip_code = forms.CharField(label=_("ZIP code"), max_length=10, widget=zip_input())
     language = forms.ChoiceField(label=_("Preferred language"), choices=list(LANGUAGES.items()), initial="en")
     consent = forms.BooleanField(
         label=_("I agree to be contacted by a licensed agent or broker about Marketplace coverage."),

@@ -16,6 +16,7 @@ from agents.forms import PhoneAndZipMixin
 from agents.models import Agent, ContactMethod
 from lib.languages import LANGUAGES
 from lib.states import state_name
+from lib.widgets import phone_input, zip_input
 from referrals.models import Completion, ContactResult, NotGoodReason
 from referrals.models import ContactMethod as ReachBy
 from referrals.services import LIST_STATUSES
@@ -255,8 +256,8 @@ class ProfileForm(PhoneAndZipMixin, forms.Form):
     """What the agent may change (R-PORTAL-3); name and email come from MLMS."""
 
     preferred_contact = forms.ChoiceField(label=_("Preferred Contact Method"), choices=ContactMethod.choices)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
-    zip_code = forms.CharField(label=_("ZIP code"), max_length=10)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=phone_input())
+    zip_code = forms.CharField(label=_("ZIP code"), max_length=10, widget=zip_input())
     languages = forms.MultipleChoiceField(
         label=_("Languages you are proficient in"), widget=forms.CheckboxSelectMultiple,
         choices=list(LANGUAGES.items()),
