@@ -34,6 +34,12 @@ TIME_ZONES = [
 DAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 
 
+def zone_words(zone: str) -> str:
+    """ "Arizona Time (America/Phoenix)" for a zone the select names, else the zone's own name."""
+    label = dict(TIME_ZONES).get(zone)
+    return f"{label} ({zone})" if label else zone
+
+
 def time_zone_choices(own: str) -> list[tuple[str, Any]]:
     choices: list[tuple[str, Any]] = list(TIME_ZONES)
     if own not in dict(choices):

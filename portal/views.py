@@ -51,6 +51,7 @@ from portal.forms import (
     SearchForm,
     StatusForm,
     TodayForm,
+    zone_words,
 )
 from portal.middleware import YEAR
 from referrals import services
@@ -350,6 +351,7 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
         "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
         "preview": _preview(agent, now),
         "time_zone": agent.time_zone,
+        "time_zone_words": zone_words(agent.time_zone),
         "us_time_zones": sorted(us_time_zones()),
         "from_browser": agent.time_zone_source == TimeZoneSource.BROWSER,
         "zone": zone,

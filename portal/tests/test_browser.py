@@ -297,7 +297,7 @@ def test_the_browsers_time_zone_is_offered_and_saved(live_server: Any, browser: 
     assert "America/Chicago" in notice.inner_text()
     page.locator("form[action='/availability/'] button[type=submit]").click()
     page.wait_for_function("() => document.querySelector('#time-zone').textContent.includes('browser')")
-    assert "America/Chicago, detected from your browser" in page.locator("#time-zone").inner_text()
+    assert "Central Time (America/Chicago), detected from your browser" in page.locator("#time-zone").inner_text()
     assert page.locator("#browser-time-zone").is_hidden()  # nothing left to offer
     ana.refresh_from_db()
     assert (ana.time_zone, ana.time_zone_source) == ("America/Chicago", "browser")
@@ -312,7 +312,7 @@ def test_a_browser_on_another_countrys_time_is_not_offered(
     assert page.locator("#browser-time-zone").is_hidden()
     page.locator("form[action='/availability/'] button[type=submit]").click()
     page.wait_for_selector(".messages >> text=Your availability is saved.")
-    assert "America/Phoenix, detected from your ZIP code" in page.locator("#time-zone").inner_text()
+    assert "Arizona Time (America/Phoenix), detected from your ZIP code" in page.locator("#time-zone").inner_text()
     ana.refresh_from_db()
     assert (ana.time_zone, ana.time_zone_source) == ("America/Phoenix", "zip")
     context.close()

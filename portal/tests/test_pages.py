@@ -511,18 +511,32 @@ def test_the_browsers_time_zone_wins_over_the_zips(clock: Any) -> None:
     hidden field; saving the settings stores it, and a later ZIP change keeps it."""
     ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
     page = client.get("/availability/").content.decode()
-    assert "Times are in your time zone, America/Phoenix, detected from your ZIP code." in page
+    assert "Times are in your time zone, Arizona Time (America/Phoenix), detected from your ZIP code." in page
     assert 'name="browser_time_zone"' in page
 
     client.post("/availability/", settings_post(browser_time_zone="America/Chicago"))
     ana.refresh_from_db()
     assert (ana.time_zone, ana.time_zone_source) == ("America/Chicago", "browser")
     page = client.get("/availability/").content.decode()
-    assert "Times are in your time zone, America/Chicago, detected from your browser." in page
+    assert "Times are in your time zone, Central Time (America/Chicago), detected from your browser." in page
 
     client.post("/profile/", profile_post(zip_code="84101"))
     ana.refresh_from_db()
     assert (ana.zip_code, ana.time_zone) == ("84101", "America/Chicago")
+
+
+@pytest.mark.parametrize(
+    ("zip_code", "language", "words"),
+    [
+        ("10001", "es", "Los horarios están en su zona horaria, Hora del Este (America/New_York), detectada"),
+        ("83702", "en", "Times are in your time zone, America/Boise, detected from your ZIP code."),
+    ],
+)
+def test_the_time_zone_is_named_in_words_where_it_has_a_common_name(
+    clock: Any, zip_code: str, language: str, words: str
+) -> None:
+    _ana, client = signed_in("Ana", languages=["es", "en"], zip_code=zip_code, states=["AZ"], ui_language=language)
+    assert words in client.get("/availability/").content.decode()
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/Mexico_City"])
