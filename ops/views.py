@@ -25,12 +25,15 @@ OFFICE_ZONE_NAME = "America/New_York"
 OFFICE_TIME_ZONE = ZoneInfo(OFFICE_ZONE_NAME)
 
 
+UNREACHABLE = {"status": "unavailable", "database": "unreachable"}
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 while this process's database answers, else 503."""
     if not health.database_answers():
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return JsonResponse(UNREACHABLE, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -44,7 +47,7 @@ def healthz_dispatch(request: HttpRequest) -> JsonResponse:
     """For monitoring: 200 while the dispatchers keep up, 503 with how far behind when an
     offer or an urgent message is late beyond the settings' lag (see ops.health)."""
     if not health.database_answers():
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return JsonResponse(UNREACHABLE, status=503)
     backlog = health.backlog(timezone.now())
     return JsonResponse(
         {

@@ -121,14 +121,15 @@ def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
     now = timezone.now()
     form, search = _search(request, agent)
     missed = Offer.objects.filter(agent=agent, outcome=Outcome.EXPIRED, decided_at__gte=now - MISSED_WINDOW).count()
+    today = availability.today(agent, now)
     context = {
         "agent": agent,
         "form": form,
         "rows": _rows(agent, search),
         "missed": missed,
         "reasons": [str(REASONS.get(code, code)) for code in agent.ineligibility],
-        "receiving": agent.paused_at is None and availability.today(agent, now).on,
-        "receiving_words": _preview(agent, now),
+        "receiving": today.on,  # off when paused too
+        "receiving_words": _preview(agent, now, today),
         "now": now,
     }
     return render(request, "portal/manage.html", context, status=400 if form.errors else 200)
@@ -281,11 +282,11 @@ def resume(request: HttpRequest, agent: Agent) -> HttpResponse:
     return back(request)
 
 
-def _preview(agent: Agent, now: datetime) -> str:
-    """In words, when the agent will next receive referrals."""
+def _preview(agent: Agent, now: datetime, today: availability.Today | None = None) -> str:
+    """In words, when the agent will next receive referrals (`today`: when the caller has it)."""
     if agent.paused_at is not None:
         return _("Your referrals are paused after a missed referral: resume them to receive referrals again.")
-    today = availability.today(agent, now)
+    today = today or availability.today(agent, now)
     zone = ZoneInfo(agent.time_zone)
     if today.on:
         if today.runs_to_midnight(agent.time_zone, now):
