@@ -138,3 +138,18 @@ def wait_until(predicate: Callable[[], object], seconds: float) -> bool:
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+def policy_refusals(context: Any) -> list[str]:
+    """What Chromium refuses in any page of a Playwright browser `context` because the site's
+    Content Security Policy does not allow it, as it reports it on the console: a script
+    written inline, or a source the policy does not name, shows here (and breaks the page
+    for its users)."""
+    refused: list[str] = []
+
+    def note(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", note)
+    return refused

@@ -15,7 +15,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import User
 
 from agents.models import Agent
-from hod.testing import make_agent
+from hod.testing import make_agent, policy_refusals
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -37,6 +37,7 @@ class Device:
         self.context = browser.new_context(locale="en-US")
         self.page: Page = self.context.new_page()
         self.page.set_default_timeout(15_000)
+        self.refused = policy_refusals(self.context)  # allauth's passkey scripts under our policy
         self.cdp = self.context.new_cdp_session(self.page)
         self.cdp.send("WebAuthn.enable")
         options = {
@@ -109,6 +110,7 @@ def test_an_agent_adds_a_passkey_and_signs_in_with_it_alone(live_server: Any, de
     page.wait_for_url("**/referrals/")
     assert "Signed in as Ana Tester" in page.inner_text("main")
     assert device.credentials()[0]["signCount"] >= 1
+    assert device.refused == []
 
 
 def test_with_a_passkey_the_password_alone_is_not_enough(live_server: Any, device: Device, ana: Agent) -> None:
@@ -125,6 +127,7 @@ def test_with_a_passkey_the_password_alone_is_not_enough(live_server: Any, devic
     page.click("#mfa_webauthn_authenticate")
     page.wait_for_url("**/referrals/")
     assert "Signed in as Ana Tester" in page.inner_text("main")
+    assert device.refused == []
 
 
 def test_a_passkey_removed_from_the_account_no_longer_signs_in(live_server: Any, device: Device, ana: Agent) -> None:

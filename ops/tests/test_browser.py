@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 
 from availability.models import default_weekly
-from hod.testing import PASSWORD, WEEKDAY_MORNING, make_agent, request_referral
+from hod.testing import PASSWORD, WEEKDAY_MORNING, make_agent, policy_refusals, request_referral
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -28,6 +28,7 @@ def test_an_operator_reads_the_queue_the_levels_and_the_coverage(live_server: An
     with time_machine.travel(WEEKDAY_MORNING, tick=True):
         request_referral(WEEKDAY_MORNING, language="vi")  # nobody speaks it: the safety net
         context = browser.new_context(viewport={"width": 1280, "height": 900})
+        refused = policy_refusals(context)  # the admin's own scripts and styles, under our policy
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/admin/login/?next=/admin/operations/")
@@ -57,4 +58,5 @@ def test_an_operator_reads_the_queue_the_levels_and_the_coverage(live_server: An
         assert page.locator("#grid td.nobody").count() > 0
         violations = Axe().run(page, context="#content-main", options=WCAG)
         assert violations.violations_count == 0, violations.generate_report()
+        assert refused == []
         context.close()

@@ -21,7 +21,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, wait_until
+from hod.testing import WEEKDAY_MORNING, make_agent, policy_refusals, request_referral, wait_until
 from referrals.models import Offer, Referral, Status
 from routing import actions
 
@@ -68,6 +68,7 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     ana = make_agent("Ana", user=user, languages=["es", "en"])
     referral = request_referral(timezone.now())
     page = open_page(browser, window)
+    refused = policy_refusals(page.context)
     sign_in(page, live_server.url)
 
     row = page.locator("#referral-rows tr").first
@@ -132,6 +133,7 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     names = [row[1] for row in book["Referrals"].iter_rows(min_row=2, values_only=True)]
     assert sorted(n or "" for n in names) == ["", "Carmen Ruiz"]  # Luis's offer is still pending
+    assert refused == []  # everything above ran under the site's Content Security Policy
     page.context.close()
 
 
@@ -163,6 +165,7 @@ def test_the_installed_app_works_offline_and_shows_pushes(
     user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
     make_agent("Ana", user=user, languages=["es", "en"])
     page = open_page(browser, "phone")
+    refused = policy_refusals(page.context)
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     sign_in(page, live_server.url)
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
@@ -220,6 +223,7 @@ def test_the_installed_app_works_offline_and_shows_pushes(
     assert "No connection" in page.inner_text("h1")
     page.screenshot(path=str(SHOTS / "offline-phone.png"))
     page.context.set_offline(False)
+    assert refused == []
     page.context.close()
 
 
@@ -245,6 +249,7 @@ def test_every_page_meets_wcag_2_1_aa(live_server: Any, browser: Browser, server
     actions.accept(Offer.objects.get(referral=accepted).pk, ana, timezone.now())
     request_referral(timezone.now(), first_name="Luis", phone="602-555-0199")
     page = open_page(browser, window)
+    refused = policy_refusals(page.context)
     axe = Axe()
     options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
     for language in ("en", "es"):
@@ -256,6 +261,7 @@ def test_every_page_meets_wcag_2_1_aa(live_server: Any, browser: Browser, server
             results = axe.run(page, options=options)
             assert results.violations_count == 0, f"{language} {path}\n{results.generate_report()}"
         page.context.clear_cookies()
+    assert refused == []  # every page works under the site's Content Security Policy
     page.context.close()
 
     # The keyboard alone: the first Tab reaches "Skip to main content", and Tab by Tab the
