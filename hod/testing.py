@@ -4,9 +4,11 @@ in TX."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -153,3 +155,24 @@ def policy_refusals(context: Any) -> list[str]:
 
     context.on("console", note)
     return refused
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def deployment_env(var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a process run as a deployment configured by `settings` alone would
+    run: none of this test run's own variables (HOD_*, DATABASE_URL, the browser tests'
+    DJANGO_ALLOW_ASYNC_UNSAFE), and an empty SQLite file of its own in `var_dir`."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("HOD_", "SECURE_", "DJANGO_")) and name not in {"DATABASE_URL", "SITE_URL", "PORT"}
+    }
+    return {
+        **inherited,
+        "DJANGO_SETTINGS_MODULE": "hod.settings",
+        "PYTHONPATH": str(ROOT),
+        "HOD_VAR_DIR": str(var_dir),
+        **settings,
+    }

@@ -5,13 +5,13 @@ checks. Settings are read once per process, so each case runs in a process of it
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from hod.testing import ROOT, deployment_env
+
 PROBE = """
 import django, json
 django.setup()
@@ -36,24 +36,15 @@ print(json.dumps(answers))
 
 
 def deployed(tmp_path: Path, site_url: str, *command: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    """`command` run as a deployment configured by `settings` would run it: none of this
-    test run's own variables (HOD_*, the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE)."""
-    inherited = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("HOD_", "SECURE_", "DJANGO_")) and name not in {"DATABASE_URL", "SITE_URL"}
-    }
-    env = {
-        **inherited,
-        "DJANGO_SETTINGS_MODULE": "hod.settings",
-        "PYTHONPATH": str(ROOT),
-        "SITE_URL": site_url,
-        "ALLOWED_HOSTS": "hod.example",
-        "SECRET_KEY": "a-long-random-production-key-" + "x" * 40,
-        "HOD_VAR_DIR": str(tmp_path),  # an empty SQLite file: enough for these pages
-        "DEBUG": "false",
+    """`command` run as a deployment at `site_url`, configured by `settings`, would run it."""
+    env = deployment_env(
+        tmp_path,
+        SITE_URL=site_url,
+        ALLOWED_HOSTS="hod.example",
+        SECRET_KEY="a-long-random-production-key-" + "x" * 40,
+        DEBUG="false",
         **settings,
-    }
+    )
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -4,33 +4,60 @@ import gc
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand
-from waitress import serve  # type: ignore[import-untyped]
+from django.core.management.base import BaseCommand, CommandError
+from waitress.server import create_server  # type: ignore[import-untyped]
 
 from geo.zips import lookup
 from hod.wsgi import application
 from routing.dispatcher import start_in_thread
+
+HIGHEST_PORT = 65_535
+
+
+def _whole_number(raw: str, source: str, lowest: int, highest: int) -> int:
+    """`raw` as a whole number in [lowest, highest], or a CommandError that names `source`."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not lowest <= value <= highest:
+        raise CommandError(f"{source}={raw!r}: give a whole number from {lowest:,} to {highest:,}")
+    return value
 
 
 class Command(BaseCommand):
     help = "Serve the pages and the API with waitress and run a dispatcher thread: the whole service in one process."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--port", help="the port to listen on (default: $PORT, else 8000)")
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", default="8", help="request threads (default: 8)")
         parser.add_argument("--no-dispatcher", action="store_true", help="serve only (dispatchers run elsewhere)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["port"] is not None:
+            port = _whole_number(options["port"], "--port", 1, HIGHEST_PORT)
+        else:
+            port = _whole_number(os.environ.get("PORT") or "8000", "PORT", 1, HIGHEST_PORT)
+        threads = _whole_number(options["threads"], "--threads", 1, 1_000)
+        host = options["host"]
+        try:
+            # Listening first: a port already taken stops here, before any dispatcher starts.
+            server = create_server(application, host=host, port=port, threads=threads, ident="hod")
+        except OSError as error:
+            raise CommandError(
+                f"Cannot listen on {host}:{port} ({error.strerror or error}). If Help On Demand or "
+                f"another program already runs there, stop it or choose another port: PORT=8001 make run"
+            ) from None
         lookup("85004")  # load the ZIP index now, not on the first consumer's request
         # Everything loaded so far (Django, the ZIP index) lives as long as the process: keep
         # it out of the garbage collector's full passes, which otherwise walk it mid-request.
         gc.freeze()
         if not options["no_dispatcher"]:
             start_in_thread()
-        url = f"http://{options['host']}:{options['port']}"
+        url = f"http://{host}:{port}"
         self.stdout.write(
             f"Help On Demand is running on {url}/ (consumer page), {url}/admin/ (operators), "
             f"{url}/api/docs (API). Press Ctrl+C to stop."
         )
-        serve(application, host=options["host"], port=options["port"], threads=options["threads"], ident="hod")
+        server.run()

@@ -1,0 +1,88 @@
+"""`manage.py serve`, what `make run` ends in: it listens where it says it does, and a port
+it cannot use is a one-line reason, not a traceback or a server on some other port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hod.testing import ROOT, deployment_env, wait_until
+
+SERVE = (sys.executable, "manage.py", "serve", "--no-dispatcher")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(tmp_path: Path, *arguments: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        (*SERVE, *arguments),
+        cwd=ROOT,
+        env=deployment_env(tmp_path, **settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "settings", "error"),
+    [
+        (("--port", "99999"), {}, "--port='99999': give a whole number from 1 to 65,535"),
+        (("--port", "http"), {}, "--port='http': give a whole number from 1 to 65,535"),
+        ((), {"PORT": "eighty"}, "PORT='eighty': give a whole number from 1 to 65,535"),
+        ((), {"PORT": "0"}, "PORT='0': give a whole number from 1 to 65,535"),
+        (("--threads", "0"), {}, "--threads='0': give a whole number from 1 to 1,000"),
+    ],
+)
+def test_a_bad_port_or_thread_count_is_refused_with_the_reason(
+    tmp_path: Path, arguments: tuple[str, ...], settings: dict[str, str], error: str
+) -> None:
+    ran = serve(tmp_path, *arguments, **settings)
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == f"CommandError: {error}"
+    assert "is running" not in ran.stdout
+
+
+def test_a_port_already_taken_says_so_and_how_to_choose_another(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = serve(tmp_path, "--port", str(port))
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        f"CommandError: Cannot listen on 127.0.0.1:{port} (Address already in use). If Help On Demand or "
+        "another program already runs there, stop it or choose another port: PORT=8001 make run"
+    )
+
+
+def test_it_serves_on_the_port_it_announces(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        SERVE, cwd=ROOT, env=deployment_env(tmp_path, PORT=str(port)), stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        announced = server.stdout.readline()
+        assert announced.startswith(f"Help On Demand is running on http://127.0.0.1:{port}/ (consumer page)")
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        assert wait_until(healthy, 30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
