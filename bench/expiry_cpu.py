@@ -25,6 +25,9 @@ def main() -> None:
     offset = weekday_morning_offset()
     deadline = lay_offers(args.offers, 0.0, offset)
     from routing.actions import expire_due_offers
+    from routing.dispatcher import warm_up
+
+    warm_up()  # as a dispatcher does before its loops: the URL configuration is not a re-route's cost
 
     now = datetime.fromtimestamp(deadline, UTC) + timedelta(seconds=offset + 1)
     profile = None
