@@ -185,6 +185,9 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("HOD_WEBAUTHN_ALLOW_INSECURE_ORIGI
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# A form whose security token is stale (a tab open since before the last sign-in, cookies
+# blocked) gets a page in the visitor's language saying nothing was sent, not Django's own.
+CSRF_FAILURE_VIEW = "hod.views.csrf_failure"
 
 # --- I18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

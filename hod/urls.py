@@ -25,3 +25,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),
 ]
+
+handler404 = "hod.views.page_not_found"
+handler500 = "hod.views.server_error"

@@ -236,6 +236,7 @@ PAGES = (
     "/availability/",
     "/profile/",
     "/help/",
+    "/no-such-page/",  # the page a mistyped link ends on
 )
 
 
