@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,6 +42,12 @@ def manifest(request: HttpRequest) -> JsonResponse:
         "icons": icons,
     }
     return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the operators' admin)."""
+    return HttpResponsePermanentRedirect(static("icons/icon-192.png"))
 
 
 @require_GET

@@ -27,4 +27,5 @@ urlpatterns = [
     path("offline/", TemplateView.as_view(template_name="site/offline.html"), name="offline"),
     path("manifest.webmanifest", site.manifest, name="manifest"),
     path("sw.js", site.service_worker, name="service_worker"),
+    path("favicon.ico", site.favicon),
 ]

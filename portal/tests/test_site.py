@@ -46,6 +46,13 @@ def test_the_manifest_makes_an_installable_app_that_opens_on_manage_referrals() 
     assert spanish["lang"] == "es" and "agentes" in spanish["description"]
 
 
+def test_pages_that_name_no_icon_still_get_the_sites_own() -> None:
+    """The operators' admin names no icon, so browsers ask for /favicon.ico."""
+    answer = Client().get("/favicon.ico", follow=True)
+    assert answer.redirect_chain[0][1] == 301
+    assert b"".join(answer.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_the_service_worker_is_served_from_the_root_and_never_cached_stale() -> None:
     answer = Client().get("/sw.js")
     assert answer["Content-Type"].startswith("application/javascript")
