@@ -11,7 +11,7 @@ from django.utils.functional import SimpleLazyObject
 
 from agents.middleware import signed_in_agent
 from availability import services as availability
-from portal.views import stop_words
+from portal.views import stop_words, todays_availability
 from referrals.models import Completion, ContactMethod, ContactResult, NotGoodReason
 
 
@@ -20,7 +20,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if agent is None or agent.cms_terms_accepted_at is None:
         return {}
     now = timezone.now()
-    today = SimpleLazyObject(lambda: availability.today(agent, now))
+    today = SimpleLazyObject(lambda: todays_availability(request, agent, now))
     return {
         "portal_agent": agent,
         "portal_today": today,

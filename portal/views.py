@@ -115,13 +115,23 @@ def _rows(agent: Agent, search: services.Search) -> list[rows.Row]:
     return [rows.row(offer, agent, zone) for offer in offers[:LIST_LIMIT]]
 
 
+def todays_availability(request: HttpRequest, agent: Agent, now: datetime) -> availability.Today:
+    """The signed-in agent's availability today, looked up once per request: the header's
+    switch (portal.context) and the page under it share it."""
+    cached: availability.Today | None = getattr(request, "_hod_today", None)
+    if cached is None:
+        cached = availability.today(agent, now)
+        request._hod_today = cached  # type: ignore[attr-defined]
+    return cached
+
+
 @agent_page
 def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
     """Manage Referrals, the home page (R-PORTAL-2, R-MISS-2, R-MISS-3)."""
     now = timezone.now()
     form, search = _search(request, agent)
     missed = Offer.objects.filter(agent=agent, outcome=Outcome.EXPIRED, decided_at__gte=now - MISSED_WINDOW).count()
-    today = availability.today(agent, now)
+    today = todays_availability(request, agent, now)
     context = {
         "agent": agent,
         "form": form,

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from agents.models import Agent
 from availability import services as availability
@@ -174,6 +176,15 @@ def test_manage_referrals_says_whether_referrals_reach_the_agent_now_not_only_wh
     line = status_line(client)
     assert 'class="status-off"' in line and "receiving referrals now" not in line
     assert "Your referrals are paused after a missed referral: resume them to receive referrals again." in line
+
+
+def test_manage_referrals_and_its_header_switch_look_up_todays_availability_once(clock: Any) -> None:
+    _ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/referrals/").content.decode()
+    assert "You are receiving referrals now, until 5:00 PM." in page and "Today's Availability:" in page
+    schedule_reads = [q["sql"] for q in queries if 'FROM "availability_schedule"' in q["sql"]]
+    assert len(schedule_reads) == 1, schedule_reads
 
 
 def test_status_needs_its_subcategory_and_only_the_winner_may_set_it(clock: Any) -> None:
