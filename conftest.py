@@ -111,3 +111,14 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def browser_as_shipped(browser: Browser) -> Iterator[Browser]:
+    """Chromium with its back/forward cache on, as browsers ship it (Playwright turns it off):
+    Back shows the page as the visitor left it, without asking the server again."""
+    shipped = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, ignore_default_args=["--disable-back-forward-cache"]
+    )
+    yield shipped
+    shipped.close()
