@@ -94,7 +94,7 @@ def apply(bounces: list[Bounce], now: datetime) -> list[str]:
                 lines.append(_("%(to)s: we sent no email to this address: nothing changed") % {"to": bounce.recipient})
                 continue
             Message.objects.filter(pk=message.pk).update(
-                state=MessageState.FAILED, last_error=f"bounced: {bounce.reason}"
+                state=MessageState.FAILED, last_error=message.without_address(f"bounced: {bounce.reason}")[:500]
             )
             disabled = destinations.disable(message, bounce.reason, now)
         done = _("email disabled for the agent") if disabled else _("message marked failed")

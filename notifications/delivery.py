@@ -165,14 +165,15 @@ def _record_sent(sent: list[tuple[Message, int]], now: datetime) -> None:
 
 def _record_failure(message: Message, now: datetime, error: DeliveryError, duration_ms: int) -> None:
     attempts = message.attempts + 1
-    add(Attempt(message=message, at=now, ok=False, error=str(error)[:500], duration_ms=duration_ms))
-    logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, error)
+    reason = message.without_address(str(error))[:500]  # a refusal often names the address
+    add(Attempt(message=message, at=now, ok=False, error=reason, duration_ms=duration_ms))
+    logger.warning("delivery of message %s failed (attempt %s): %s", message.pk, attempts, reason)
     if error.permanent or attempts >= settings.HOD_DELIVERY_MAX_ATTEMPTS:
-        Message.objects.filter(pk=message.pk).update(state=MessageState.FAILED, last_error=str(error)[:500])
+        Message.objects.filter(pk=message.pk).update(state=MessageState.FAILED, last_error=reason)
         if error.permanent:
-            destinations.disable(message, str(error), now)
+            destinations.disable(message, str(error), now)  # the agent's own address, told to the agent
         return
-    Message.objects.filter(pk=message.pk).update(due_at=now + backoff(attempts), last_error=str(error)[:500])
+    Message.objects.filter(pk=message.pk).update(due_at=now + backoff(attempts), last_error=reason)
 
 
 def _still_wanted(message: Message) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -76,7 +78,25 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} to {self.to}: {self.template} ({self.state})"
+        return f"{self.template} by {self.channel}, message {self.pk} ({self.state})"  # no address: see without_address
+
+    @property
+    def to_consumer(self) -> bool:
+        """A message to a consumer about their own request, whose address is theirs to keep
+        private (R-SEC-1): shown only on the referral's audited page."""
+        return self.agent_id is None and self.referral_id is not None
+
+    def without_address(self, text: str) -> str:
+        """`text` (a provider's refusal, a bounce report) with this message's address taken
+        out, in the forms providers echo it (+16025550134, 16025550134, 6025550134): errors
+        are kept in the outbox, its attempts and the logs, where operators read them."""
+        forms = {self.to}
+        if self.to.startswith("+1") and self.to[1:].isdigit():
+            forms |= {self.to[1:], self.to[2:]}
+        for form in sorted(forms, key=len, reverse=True):
+            if form:
+                text = re.sub(re.escape(form), "<recipient>", text, flags=re.IGNORECASE)
+        return text
 
 
 class Attempt(models.Model):
