@@ -280,10 +280,19 @@ HOD_SMS_AUTH_TOKEN = env_str("HOD_SMS_AUTH_TOKEN", "")
 HOD_SMS_FROM = env_str("HOD_SMS_FROM", "")
 HOD_SMS_TIMEOUT_SECONDS = env_float("HOD_SMS_TIMEOUT_SECONDS", 5, above=0)
 
+# One line per record, to standard error: when (UTC), how bad, where, which process (web
+# servers and dispatchers run side by side), what. Personal data is never logged.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%SZ",
+            "()": "hod.logs.UTCFormatter",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
