@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,3 +124,15 @@ def browser_as_shipped(browser: Browser) -> Iterator[Browser]:
     )
     yield shipped
     shipped.close()
+
+
+@pytest.fixture
+def stopped_at_end() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts (dispatchers), stopped with SIGTERM when it ends: each must
+    stop cleanly."""
+    processes: list[subprocess.Popen[bytes]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0, "a dispatcher did not stop cleanly on SIGTERM"

@@ -390,33 +390,34 @@ def history(now: datetime) -> list[int]:
         ((item.at(now, demo[item.agent].time_zone), item) for item in HISTORY if item.agent in demo),
         key=lambda pair: pair[0],
     )
-    for number, (at, item) in enumerate(timeline):
-        if plan_year_at(at) != plan_year_at(now):
-            continue  # the demo agents are set up for this plan year only
-        agent = demo[item.agent]
-        data = {
-            "first_name": item.first_name, "last_name": item.last_name,
-            "phone": f"{agent.phone[2:5]}-555-01{number:02d}",
-            "email": f"{item.first_name.lower()}.{item.last_name.lower()}@consumers.example",
-            "zip_code": agent.zip_code, "language": item.language, "consent": True,
-        }  # fmt: skip
-        form = intake.request_form(data, at)
-        if not form.is_valid():
-            raise ValueError(f"demo request {number}: {form.errors.as_json()}")
-        referral, _new = intake.submit(form, at)
-        made.append(referral.pk)
-        offer = Offer.objects.filter(referral=referral).order_by("pk").first()
-        if item.status is None or offer is None:
-            continue
-        who = offer.agent  # the demo agent, unless another agent shares its ZIP and language
-        actions.accept(offer.pk, who, at + timedelta(minutes=4))
-        referral.refresh_from_db()
-        later = at + timedelta(minutes=30)
-        if item.status in ("in_progress", "completed", "not_good"):
-            result = ContactResult.REACHED if item.status == "completed" else ContactResult.NO_ANSWER
-            referrals.log_attempt(referral, who, later, method=Method.PHONE, result=result)
-        if item.status == "completed":
-            referrals.set_status(referral, who, "completed", later + timedelta(minutes=20), completion="qhp")
-        elif item.status == "not_good":
-            referrals.set_status(referral, who, "not_good", later + timedelta(minutes=5), reason="has_agent")
+    with transaction.atomic():  # a running dispatcher sees the history whole, or none of it
+        for number, (at, item) in enumerate(timeline):
+            if plan_year_at(at) != plan_year_at(now):
+                continue  # the demo agents are set up for this plan year only
+            agent = demo[item.agent]
+            data = {
+                "first_name": item.first_name, "last_name": item.last_name,
+                "phone": f"{agent.phone[2:5]}-555-01{number:02d}",
+                "email": f"{item.first_name.lower()}.{item.last_name.lower()}@consumers.example",
+                "zip_code": agent.zip_code, "language": item.language, "consent": True,
+            }  # fmt: skip
+            form = intake.request_form(data, at)
+            if not form.is_valid():
+                raise ValueError(f"demo request {number}: {form.errors.as_json()}")
+            referral, _new = intake.submit(form, at)
+            made.append(referral.pk)
+            offer = Offer.objects.filter(referral=referral).order_by("pk").first()
+            if item.status is None or offer is None:
+                continue
+            who = offer.agent  # the demo agent, unless another agent shares its ZIP and language
+            actions.accept(offer.pk, who, at + timedelta(minutes=4))
+            referral.refresh_from_db()
+            later = at + timedelta(minutes=30)
+            if item.status in ("in_progress", "completed", "not_good"):
+                result = ContactResult.REACHED if item.status == "completed" else ContactResult.NO_ANSWER
+                referrals.log_attempt(referral, who, later, method=Method.PHONE, result=result)
+            if item.status == "completed":
+                referrals.set_status(referral, who, "completed", later + timedelta(minutes=20), completion="qhp")
+            elif item.status == "not_good":
+                referrals.set_status(referral, who, "not_good", later + timedelta(minutes=5), reason="has_agent")
     return made

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,16 +39,6 @@ def listening() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN hod_outbox'")
         return bool(cursor.fetchone()[0])
-
-
-@pytest.fixture
-def stopped_at_end() -> Iterator[list[subprocess.Popen[bytes]]]:
-    processes: list[subprocess.Popen[bytes]] = []
-    yield processes
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=30) == 0, "a dispatcher did not stop cleanly on SIGTERM"
 
 
 def test_a_committed_message_wakes_an_idle_dispatcher_at_once(tmp_path: Path, stopped_at_end: list[Any]) -> None:
