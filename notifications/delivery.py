@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import traceback
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import cache
@@ -219,9 +220,12 @@ def deliver_due(
             channel(message.channel).send(render(message, time_zone))
         except DeliveryError as exc:
             error = exc
-        except Exception as exc:  # a bug or an unexpected provider answer: retry, and say so
-            logger.exception("unexpected error delivering message %s", message.pk)
+        except Exception as exc:  # noqa: BLE001 - a bug or an unexpected provider answer: retry, and say so
             error = DeliveryError(f"{type(exc).__name__}: {exc}")
+            # Where it happened, but the exception's own text without the address it may name.
+            where = "".join(traceback.format_tb(exc.__traceback__))
+            reason = message.without_address(str(error))
+            logger.error("unexpected error delivering message %s: %s\n%s", message.pk, reason, where)
         duration_ms = int((time.monotonic() - started) * 1000)
         if error is None:
             sent.append((message, duration_ms))

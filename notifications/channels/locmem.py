@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from notifications.channels.base import BaseChannel, DeliveryError, Rendered
+from notifications.channels.base import BaseChannel, Rendered
 
 outbox: list[Rendered] = []
-fail_next: list[DeliveryError] = []
+fail_next: list[Exception] = []  # DeliveryError, or anything a provider's client might raise
 
 
 class MemoryChannel(BaseChannel):

@@ -13,6 +13,7 @@ from django.test import Client
 
 from agents.onboarding import send_invitation
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, sign_in_operator
+from notifications.channels import locmem
 from notifications.delivery import deliver_due
 from notifications.models import Message, MessageState
 from notifications.tests.test_bounces import bounce_file, dsn, run
@@ -59,6 +60,21 @@ def test_a_refused_consumer_email_leaves_her_address_nowhere_but_the_referral(sm
     # The one place: the referral's page, and that view is recorded.
     assert CARMEN in console.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
     assert Event.objects.filter(kind="personal_data_viewed", referral=referral).count() == 1
+
+
+def test_an_unexpected_provider_error_is_logged_with_its_place_but_without_her_number(caplog: Any) -> None:
+    make_agent("Ana", languages=["es"], contact="email_only")
+    referral = request_referral(NOW, email="")  # her acknowledgement goes by text
+    locmem.fail_next.append(RuntimeError("Ana's notice: provider client broke"))
+    locmem.fail_next.append(KeyError("unexpected answer for +16025550134: {'to': '6025550134'}"))
+    with caplog.at_level(logging.ERROR, logger="notifications.delivery"):
+        deliver_due(NOW)
+    text = Message.objects.get(referral=referral, agent__isnull=True)
+    assert text.state == MessageState.QUEUED and text.attempts == 1  # tried again later
+    assert text.last_error == "KeyError: \"unexpected answer for <recipient>: {'to': '<recipient>'}\""
+    assert f"unexpected error delivering message {text.pk}: KeyError" in caplog.text
+    assert "in send\n    raise fail_next.pop(0)" in caplog.text  # where it broke, for whoever mends it
+    assert not any(phone in caplog.text for phone in CARMENS_PHONE)
 
 
 def test_a_bounced_consumer_email_keeps_the_reason_not_the_address(smtp: Any, tmp_path: Path) -> None:
