@@ -9,33 +9,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lib.admin import ReadOnlyAdmin
 from notifications.models import Message
 from notifications.rendering import SECRET_KEYS
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "channel", "recipient", "template", "state", "attempts", "last_error")
     list_filter = ("channel", "state", "template")
     fields = ("channel", "recipient", "template", "language", "shown_data", "agent", "offer", "referral", "state",
               "priority", "due_at", "attempts", "last_error", "created_at", "sent_at")  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("recipient"))
     def recipient(self, message: Message) -> str | SafeString:

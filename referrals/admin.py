@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.admin import ReadOnlyAdmin
 from referrals.events import actor_for_operator, record
 from referrals.models import Event, Offer, Referral
 from routing.explain import explain, readable
@@ -58,16 +59,7 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     list_display = ("at", "kind", "actor", "referral", "agent")
     list_filter = ("kind",)
     readonly_fields = ("at", "kind", "actor", "referral", "offer", "agent", "data")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

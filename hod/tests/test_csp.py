@@ -13,7 +13,7 @@ from hod.testing import policy_refusals, sign_in_operator, signed_in
 
 if TYPE_CHECKING:
     from django.http import HttpResponse
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 INJECT = """() => {
     const script = document.createElement('script');
@@ -21,6 +21,15 @@ INJECT = """() => {
     document.body.append(script);
     document.body.insertAdjacentHTML('beforeend', '<img src="/nowhere.png" onerror="window.injected = \\'handler\\'">');
 }"""
+
+
+def watched_page(browser: Browser) -> tuple[Page, list[str]]:
+    """A page in a fresh browser context, and what the policy will refuse in it."""
+    context = browser.new_context()
+    refused = policy_refusals(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page, refused
 
 
 def policy(response: HttpResponse) -> dict[str, list[str]]:
@@ -62,30 +71,24 @@ def test_the_agents_and_the_operators_pages_carry_the_policy() -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("reference_data")
 def test_a_script_slipped_into_a_page_does_not_run(live_server: Any, browser: Browser) -> None:
-    context = browser.new_context()
-    refused = policy_refusals(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page, refused = watched_page(browser)
     page.goto(f"{live_server.url}/")
     page.evaluate(INJECT)
     page.wait_for_function("() => document.querySelector('img[src=\"/nowhere.png\"]').complete")
     assert page.evaluate("() => window.injected") is None
     assert any("inline script" in text for text in refused)  # the browser says why
     assert any("inline event handler" in text for text in refused)
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("reference_data")
 def test_the_api_docs_run_from_this_site_alone(live_server: Any, browser: Browser) -> None:
-    context = browser.new_context()
-    refused = policy_refusals(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page, refused = watched_page(browser)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{live_server.url}/api/docs")
     page.get_by_text("/api/v1/referrals", exact=True).first.wait_for()
     assert refused == []
     assert all(url.startswith(live_server.url) for url in requests), requests
-    context.close()
+    page.context.close()
