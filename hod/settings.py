@@ -280,19 +280,29 @@ HOD_SMS_AUTH_TOKEN = env_str("HOD_SMS_AUTH_TOKEN", "")
 HOD_SMS_FROM = env_str("HOD_SMS_FROM", "")
 HOD_SMS_TIMEOUT_SECONDS = env_float("HOD_SMS_TIMEOUT_SECONDS", 5, above=0)
 
-# One line per record, to standard error: when (UTC), how bad, where, which process (web
+# One record a line, to standard error: when (UTC), how bad, where, which process (web
 # servers and dispatchers run side by side), what. Personal data is never logged.
+# LOG_FORMAT=json writes each record as a JSON object, for log pipelines.
+LOG_FORMAT = env_str("LOG_FORMAT", "line")
+if LOG_FORMAT not in {"line", "json"}:
+    raise ConfigError(f"LOG_FORMAT={LOG_FORMAT!r}: expected line or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "line": {
+            "()": "hod.logs.UTCFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s",
             "datefmt": "%Y-%m-%dT%H:%M:%SZ",
-            "()": "hod.logs.UTCFormatter",
-        }
+        },
+        "json": {
+            "()": "hod.logs.UTCJsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "process", "message"],
+            "datefmt": "%Y-%m-%dT%H:%M:%SZ",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

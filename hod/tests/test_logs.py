@@ -1,8 +1,10 @@
-"""What operators read in the logs: one line per record, stamped in UTC with its level, its
-source and its process, so the lines of web servers and dispatchers can be told apart."""
+"""What operators read in the logs: one record a line, stamped in UTC with its level, its
+source and its process, so the lines of web servers and dispatchers can be told apart; as
+text, or as JSON objects for a log pipeline (LOG_FORMAT=json)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -14,26 +16,59 @@ from hod.testing import ROOT, deployment_env
 LOG = """
 import django, logging
 django.setup()
-logging.getLogger("routing.dispatcher").warning("expiring a batch of offers lost a lock race (%s); retrying", "40P01")
+log = logging.getLogger("routing.dispatcher")
+log.warning("expiring a batch of offers lost a lock race (%s); retrying", "40P01")
+try:
+    raise OSError("connection refused")
+except OSError:
+    log.exception("dispatcher round failed")
 """
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def test_a_log_line_says_when_how_bad_where_and_which_process(tmp_path: Path) -> None:
-    ran = subprocess.run(
+def logged(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         (sys.executable, "-c", LOG),
         cwd=ROOT,
-        env=deployment_env(tmp_path, TZ="America/Phoenix"),  # a server clock that is not UTC
+        env=deployment_env(tmp_path, TZ="America/Phoenix", **settings),  # a server clock that is not UTC
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
+        check=False,
     )
-    line = ran.stderr.strip()
+
+
+def recent(stamp: str) -> bool:
+    """Written in UTC: within a minute of now in UTC (Phoenix time is hours away)."""
+    return abs(datetime.now(UTC) - datetime.strptime(stamp, STAMP).replace(tzinfo=UTC)) < timedelta(minutes=1)
+
+
+def test_a_log_line_says_when_how_bad_where_and_which_process(tmp_path: Path) -> None:
+    ran = logged(tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    first = ran.stderr.splitlines()[0]
     found = re.fullmatch(
-        r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) WARNING routing\.dispatcher\[(\d+)\] "
-        r"expiring a batch of offers lost a lock race \(40P01\); retrying",
-        line,
+        r"(\S+) WARNING routing\.dispatcher\[(\d+)\] expiring a batch of offers lost a lock race \(40P01\); retrying",
+        first,
     )
-    assert found, line
-    stamped = datetime.strptime(found.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    assert abs(datetime.now(UTC) - stamped) < timedelta(minutes=1)  # UTC, not Phoenix time
+    assert found, first
+    assert recent(found.group(1))
+    assert "ERROR routing.dispatcher" in ran.stderr and "OSError: connection refused" in ran.stderr
+
+
+def test_json_logs_are_one_object_a_record_with_the_same_facts(tmp_path: Path) -> None:
+    ran = logged(tmp_path, LOG_FORMAT="json")
+    assert ran.returncode == 0, ran.stderr
+    warning, error = (json.loads(line) for line in ran.stderr.splitlines())
+    assert set(warning) == {"time", "level", "logger", "process", "message"}
+    assert (warning["level"], warning["logger"]) == ("WARNING", "routing.dispatcher")
+    assert warning["message"] == "expiring a batch of offers lost a lock race (40P01); retrying"
+    assert recent(warning["time"]) and isinstance(warning["process"], int)
+    assert error["message"] == "dispatcher round failed"
+    assert error["exc_info"].endswith("OSError: connection refused")  # the traceback, in the same object
+
+
+def test_an_unknown_log_format_stops_the_process_with_the_reason(tmp_path: Path) -> None:
+    ran = logged(tmp_path, LOG_FORMAT="xml")
+    assert ran.returncode != 0
+    assert ran.stderr.strip().endswith("LOG_FORMAT='xml': expected line or json")
