@@ -360,7 +360,7 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
         "breaks": breaks,
         "away": OutOfOffice.objects.filter(agent=agent).exclude(ends_at__lte=now).order_by("starts_at"),
         "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
-        "preview": _preview(agent, now),
+        "preview": _preview(agent, now, todays_availability(request, agent, now)),  # the header shares it
         "time_zone": agent.time_zone,
         "time_zone_words": zone_words(agent.time_zone),
         "us_time_zones": sorted(us_time_zones()),

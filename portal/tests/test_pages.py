@@ -185,6 +185,11 @@ def test_manage_referrals_and_its_header_switch_look_up_todays_availability_once
     assert "You are receiving referrals now, until 5:00 PM." in page and "Today's Availability:" in page
     schedule_reads = [q["sql"] for q in queries if 'FROM "availability_schedule"' in q["sql"]]
     assert len(schedule_reads) == 1, schedule_reads
+    with CaptureQueriesContext(connection) as queries:  # Availability Settings' preview too
+        page = client.get("/availability/").content.decode()
+    assert "You are receiving referrals now, until 5:00 PM." in page
+    out_of_office_reads = [q["sql"] for q in queries if 'FROM "availability_outofoffice"' in q["sql"]]
+    assert len(out_of_office_reads) == 2, out_of_office_reads  # the preview's, and the page's list
 
 
 def test_status_needs_its_subcategory_and_only_the_winner_may_set_it(clock: Any) -> None:
