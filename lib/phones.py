@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -24,3 +26,20 @@ def display_phone(e164: str) -> str:
         return phonenumbers.format_number(phonenumbers.parse(e164, "US"), phonenumbers.PhoneNumberFormat.NATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+
+
+def phone_numbers(text: str) -> Iterator[tuple[int, int, str]]:
+    """Where `text` holds a phone number, in whatever form it was written ("+16025550134",
+    "(602) 555-0134", "602.555.0134", "tel:+1-602-555-0134"): (start, end, E.164) each."""
+    for found in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID):
+        yield found.start, found.end, phonenumbers.format_number(found.number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def replace_phone_numbers(text: str, replacement: str, only: str | None = None) -> str:
+    """`text` with its phone numbers (or only those equal to the E.164 `only`) replaced."""
+    pieces, last = [], 0
+    for start, end, e164 in phone_numbers(text):
+        if only is None or e164 == only:
+            pieces += [text[last:start], replacement]
+            last = end
+    return "".join(pieces) + text[last:]

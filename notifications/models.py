@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lib.phones import replace_phone_numbers
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -88,15 +90,12 @@ class Message(models.Model):
 
     def without_address(self, text: str) -> str:
         """`text` (a provider's refusal, a bounce report) with this message's address taken
-        out, in the forms providers echo it (+16025550134, 16025550134, 6025550134): errors
-        are kept in the outbox, its attempts and the logs, where operators read them."""
-        forms = {self.to}
-        if self.to.startswith("+1") and self.to[1:].isdigit():
-            forms |= {self.to[1:], self.to[2:]}
-        for form in sorted(forms, key=len, reverse=True):
-            if form:
-                text = re.sub(re.escape(form), "<recipient>", text, flags=re.IGNORECASE)
-        return text
+        out, in whatever form a provider echoes it (+16025550134, 16025550134,
+        (602) 555-0134, any case of an email address): errors are kept in the outbox, its
+        attempts and the logs, where operators read them."""
+        if self.to.startswith("+"):
+            text = replace_phone_numbers(text, "<recipient>", only=self.to)
+        return re.sub(re.escape(self.to), "<recipient>", text, flags=re.IGNORECASE) if self.to else text
 
 
 class Attempt(models.Model):

@@ -23,12 +23,28 @@ try:
 except OSError:
     log.exception("dispatcher round failed")
 """
+CONTACTS = """
+import django, logging
+django.setup()
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils.log import log_response
+log = logging.getLogger("notifications.delivery")
+log.warning("provider said: %s", "no such number (602) 555-0134, +16025550134 or maria.lopez@example.com")
+try:
+    raise ValueError("duplicate key: phone=602.555.0134, email=MARIA.LOPEZ@Example.com, message 7")
+except ValueError as error:
+    log.exception("delivery of message %s failed", 7)
+    request = RequestFactory().get("/portal/referrals/", {"q": "maria.lopez@example.com 6025550134"})
+    log_response("Internal Server Error: %s", request.path, response=HttpResponse(status=500), request=request,
+                 exception=error)
+"""
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def logged(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+def logged(tmp_path: Path, script: str = LOG, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        (sys.executable, "-c", LOG),
+        (sys.executable, "-c", script),
         cwd=ROOT,
         env=deployment_env(tmp_path, TZ="America/Phoenix", **settings),  # a server clock that is not UTC
         capture_output=True,
@@ -72,3 +88,32 @@ def test_an_unknown_log_format_stops_the_process_with_the_reason(tmp_path: Path)
     ran = logged(tmp_path, LOG_FORMAT="xml")
     assert ran.returncode != 0
     assert ran.stderr.strip().endswith("LOG_FORMAT='xml': expected line or json")
+
+
+def leaks(text: str) -> list[str]:
+    return [trace for trace in ("555-0134", "5550134", "555.0134", "maria", "example.com") if trace in text.lower()]
+
+
+def test_no_log_line_carries_a_phone_number_or_an_email_address(tmp_path: Path) -> None:
+    """A provider's answer, an exception's text and a failed request's query string may
+    quote a consumer's contact data: the lines keep what happened and lose whom."""
+    ran = logged(tmp_path, CONTACTS)
+    assert ran.returncode == 0, ran.stderr
+    assert leaks(ran.stderr) == []
+    lines = ran.stderr.splitlines()
+    assert lines[0].endswith("provider said: no such number <phone>, <phone> or <email>")
+    assert "ERROR notifications.delivery" in lines[1] and lines[1].endswith("delivery of message 7 failed")
+    assert "ValueError: duplicate key: phone=<phone>, email=<email>, message 7" in ran.stderr
+    assert "ERROR django.request" in ran.stderr and "Internal Server Error: /portal/referrals/" in ran.stderr
+
+
+def test_json_log_lines_carry_no_contact_data_either(tmp_path: Path) -> None:
+    ran = logged(tmp_path, CONTACTS, LOG_FORMAT="json")
+    assert ran.returncode == 0, ran.stderr
+    assert leaks(ran.stderr) == []
+    provider, delivery, request = (json.loads(line) for line in ran.stderr.splitlines())
+    assert provider["message"] == "provider said: no such number <phone>, <phone> or <email>"
+    assert delivery["exc_info"].endswith("ValueError: duplicate key: phone=<phone>, email=<email>, message 7")
+    assert request["message"] == "Internal Server Error: /portal/referrals/"
+    assert (request["request"], request["status_code"]) == ("GET /portal/referrals/", 500)  # no query string
+    assert request["exc_info"].endswith("message 7")

@@ -66,12 +66,16 @@ def test_an_unexpected_provider_error_is_logged_with_its_place_but_without_her_n
     make_agent("Ana", languages=["es"], contact="email_only")
     referral = request_referral(NOW, email="")  # her acknowledgement goes by text
     locmem.fail_next.append(RuntimeError("Ana's notice: provider client broke"))
-    locmem.fail_next.append(KeyError("unexpected answer for +16025550134: {'to': '6025550134'}"))
+    locmem.fail_next.append(
+        KeyError("unexpected answer for +16025550134: {'to': '6025550134', 'as': '(602) 555-0134'}")
+    )
     with caplog.at_level(logging.ERROR, logger="notifications.delivery"):
         deliver_due(NOW)
     text = Message.objects.get(referral=referral, agent__isnull=True)
     assert text.state == MessageState.QUEUED and text.attempts == 1  # tried again later
-    assert text.last_error == "KeyError: \"unexpected answer for <recipient>: {'to': '<recipient>'}\""
+    assert (
+        text.last_error == "KeyError: \"unexpected answer for <recipient>: {'to': '<recipient>', 'as': '<recipient>'}\""
+    )
     assert f"unexpected error delivering message {text.pk}: KeyError" in caplog.text
     assert "in send\n    raise fail_next.pop(0)" in caplog.text  # where it broke, for whoever mends it
     assert not any(phone in caplog.text for phone in CARMENS_PHONE)
