@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from agents.models import ApiToken
+
+
+class UnreadableBody(ValueError):
+    pass
+
+
+class JsonParser(Parser):
+    """JSON bodies, with why one cannot be read (the framework's own answer hides it)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return json.loads(request.body)
+        except UnicodeDecodeError:
+            raise UnreadableBody(_("The body is not UTF-8 text.")) from None
+        except json.JSONDecodeError as exc:
+            where = _("line %(line)s, column %(column)s") % {"line": exc.lineno, "column": exc.colno}
+            raise UnreadableBody(
+                _("The body is not JSON (%(where)s: %(why)s).") % {"where": where, "why": exc.msg}
+            ) from None
+
 
 api = NinjaAPI(
     title="Help On Demand API",
     version="1",
     description="Consumer intake for HealthCare.gov, agent actions for the app, operator queries.",
     urls_namespace="api",
+    parser=JsonParser(),
 )
 
 
@@ -35,8 +58,38 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
+class ErrorsOut(Schema):
+    """HTTP 400: each malformed field by name, with why."""
+
+    errors: dict[str, list[str]]
+
+
+class DetailOut(Schema):
+    """Any other refusal (401, 403, 404, 503), with why."""
+
+    detail: str
+
+
+#: The refusals every token-authenticated endpoint documents besides its own answers.
+REFUSALS = {400: ErrorsOut, 401: DetailOut, 403: DetailOut}
+
+
+class FieldError(Exception):
+    """One field's value refused by a rule the schema cannot state: answered like the
+    schema's own refusals, as HTTP 400 `{"errors": {field: [message]}}`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def field_errors(errors: dict[str, list[str]], status: int = 400) -> HttpResponse:
     return api.create_response(None, {"errors": errors}, status=status)  # type: ignore[arg-type]
+
+
+@api.exception_handler(FieldError)
+def field_error(request: HttpRequest, exc: FieldError) -> HttpResponse:
+    return field_errors({exc.field: [str(exc)]})
 
 
 @api.exception_handler(ValidationError)
@@ -47,6 +100,13 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         loc = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query", "path")]
         errors.setdefault(".".join(loc) or "body", []).append(str(error.get("msg", "invalid")))
     return field_errors(errors)
+
+
+@api.exception_handler(HttpError)
+def refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, UnreadableBody):  # the framework's wrapping of JsonParser's refusal
+        return field_errors({"body": [str(exc.__cause__)]})
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from hod.api import DetailOut, ErrorsOut
 from intake.services import closed_message, request_form, submit, taking_requests
 
 router = Router(tags=["intake"])
@@ -25,17 +26,9 @@ class ReceivedOut(Schema):
     location: str
 
 
-class ErrorsOut(Schema):
-    errors: dict[str, list[str]]
-
-
-class ClosedOut(Schema):
-    detail: str
-
-
 @router.post(
     "",
-    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 503: ClosedOut},
+    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 503: DetailOut},
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
 )

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
+from uuid import UUID
 from zoneinfo import available_timezones
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from agents.models import Agent
-from hod.api import TokenAuth
+from hod.api import REFUSALS, DetailOut, FieldError, TokenAuth
 from referrals import services
 from referrals.models import Offer, Referral
 from routing import actions
@@ -47,14 +50,24 @@ class OfferOut(Schema):
     completion: str = ""
 
 
+def iso_date(value: Any) -> Any:
+    """Dates as the schema says, YYYY-MM-DD: not a number of seconds since 1970."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("iso_date", _("Enter a date as YYYY-MM-DD."))
+    return value
+
+
+IsoDate = Annotated[date | None, BeforeValidator(iso_date)]
+
+
 class SearchIn(Schema):
     status: StatusFilter = ""
     first_name: str = ""
     last_name: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-    time_zone: str = "America/New_York"
-    limit: int = 100
+    date_from: IsoDate = None
+    date_to: IsoDate = None
+    time_zone: str = Field("America/New_York", description="The IANA time zone the dates are in.")
+    limit: int = Field(100, json_schema_extra={"minimum": 1, "maximum": 500})
 
 
 class ResultOut(Schema):
@@ -98,13 +111,18 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
     )
 
 
-@router.get("/referrals", response=list[OfferOut], summary="My referrals (Manage Referrals)")
+@router.get("/referrals", response={200: list[OfferOut], **REFUSALS}, summary="My referrals (Manage Referrals)")
 def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOut]:
     agent = current_agent(request)
+    unknown = sorted(set(request.GET) - set(SearchIn.model_fields))
+    if unknown:  # a misspelt filter would otherwise be ignored, and every referral listed
+        raise FieldError(
+            unknown[0], _("unknown parameter: the filters are %(names)s") % {"names": ", ".join(SearchIn.model_fields)}
+        )
     if filters.time_zone not in available_timezones():
-        raise HttpError(400, "time_zone: " + _("unknown time zone"))
+        raise FieldError("time_zone", _("unknown time zone"))
     if not 1 <= filters.limit <= 500:
-        raise HttpError(400, "limit: " + _("must be between 1 and 500"))
+        raise FieldError("limit", _("must be between 1 and 500"))
     search = services.Search(
         status=filters.status,
         first_name=filters.first_name[:100],
@@ -127,30 +145,38 @@ def _act(request: HttpRequest, offer_id: int, action: str) -> Status[ResultOut]:
     return Status(200 if ok else 409, ResultOut(result=result.value, offer=offer_out(offer, agent)))
 
 
-@router.post("/offers/{offer_id}/accept", response={200: ResultOut, 409: ResultOut}, summary="Accept an offer")
+ANSWERS = {200: ResultOut, 409: ResultOut, **REFUSALS, 404: DetailOut}
+
+
+@router.post("/offers/{offer_id}/accept", response=ANSWERS, summary="Accept an offer")
 def accept(request: HttpRequest, offer_id: int) -> Status[ResultOut]:
     """200 with the consumer's contact data when you won; 409 with `taken`, `expired` or
     `decided` otherwise (and no consumer data)."""
     return _act(request, offer_id, "accept")
 
 
-@router.post("/offers/{offer_id}/reject", response={200: ResultOut, 409: ResultOut}, summary="Reject an offer")
+@router.post("/offers/{offer_id}/reject", response=ANSWERS, summary="Reject an offer")
 def reject(request: HttpRequest, offer_id: int) -> Status[ResultOut]:
     return _act(request, offer_id, "reject")
 
 
-@router.post("/referrals/{referral_id}/status", response={200: ResultOut}, summary="Set the status of a referral")
-def set_status(request: HttpRequest, referral_id: str, payload: StatusIn) -> ResultOut:
+@router.post(
+    "/referrals/{referral_id}/status",
+    response={200: ResultOut, **REFUSALS, 404: DetailOut},
+    summary="Set the status of a referral",
+)
+def set_status(request: HttpRequest, referral_id: UUID, payload: StatusIn) -> ResultOut:
+    """`completed` needs its `completion` subcategory, `not_good` its `reason`: without
+    them, 400 naming the missing field. 404 unless you accepted the referral."""
     agent = current_agent(request)
-    try:
-        referral = get_object_or_404(Referral, public_id=referral_id, accepted_by=agent)
-    except Exception as exc:  # a malformed UUID is "not found", not a server error
-        raise HttpError(404, _("No such referral of yours.")) from exc
+    referral = Referral.objects.filter(public_id=referral_id, accepted_by=agent).first()
+    if referral is None:
+        raise HttpError(404, _("No such referral of yours."))
     try:
         services.set_status(
             referral, agent, payload.status, timezone.now(), completion=payload.completion, reason=payload.reason
         )
     except services.StatusError as exc:
-        raise HttpError(400, f"{exc.field}: {exc}") from exc
+        raise FieldError(exc.field, str(exc)) from exc
     offer = Offer.objects.select_related("referral").get(referral=referral, agent=agent, outcome="accepted")
     return ResultOut(result="updated", offer=offer_out(offer, agent))

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError
 
-from hod.api import TokenAuth
+from hod.api import REFUSALS, DetailOut, TokenAuth
 from referrals.models import Referral
 from routing.explain import explain
 
 router = Router(tags=["operators"], auth=TokenAuth())
 
 
-@router.get("/referrals/{referral_id}/explanation", summary="Why a referral went where it went")
-def explanation(request: HttpRequest, referral_id: str) -> dict[str, Any]:
+@router.get(
+    "/referrals/{referral_id}/explanation",
+    response={200: dict[str, Any], **REFUSALS, 404: DetailOut},
+    summary="Why a referral went where it went",
+)
+def explanation(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     """Candidates examined, who was passed over and why, the distance order, each offer
-    and its outcome. Contains no consumer personal data."""
+    and its outcome. Contains no consumer personal data. 403 unless the token is an
+    operator's."""
     if not request.auth.is_staff:  # type: ignore[attr-defined]
         raise HttpError(403, _("Operators only."))
-    try:
-        referral = Referral.objects.get(public_id=referral_id)
-    except (Referral.DoesNotExist, ValueError, Exception) as exc:
-        raise HttpError(404, _("No such referral.")) from exc
+    referral = Referral.objects.filter(public_id=referral_id).first()
+    if referral is None:
+        raise HttpError(404, _("No such referral."))
     return explain(referral)

@@ -145,7 +145,7 @@ def test_status_changes_need_a_subcategory_and_belong_to_the_winner(client, cloc
     url = f"/api/v1/agent/referrals/{referral_id}/status"
     missing = client.post(url, {"status": "completed"}, content_type="application/json", headers=ana_headers)
     assert missing.status_code == 400
-    assert "completion" in missing.json()["detail"]
+    assert list(missing.json()["errors"]) == ["completion"]
     bad = client.post(url, {"status": "deleted"}, content_type="application/json", headers=ana_headers)
     assert bad.status_code == 400
     assert "status" in bad.json()["errors"]
@@ -214,3 +214,46 @@ def test_the_explanation_says_why_an_eligible_agent_licensed_in_the_state_does_n
 def test_api_errors_speak_spanish_too(client, clock, cast):
     response = client.get("/api/v1/agent/referrals", headers={"Accept-Language": "es"})
     assert response.json()["detail"] == "Se requiere un token de portador válido."
+
+
+def test_malformed_requests_name_the_field_and_why(client, clock, cast):
+    """Every refusal of a malformed request has one shape, {"errors": {field: [why]}},
+    whether the schema or a rule of ours refused it."""
+    ana, _diego = cast
+    headers = with_token(ana)
+
+    def errors(response):
+        assert response.status_code == 400, response.content
+        return response.json()["errors"]
+
+    listing = "/api/v1/agent/referrals"
+    assert errors(client.get(f"{listing}?statuss=pending", headers=headers)) == {
+        "statuss": [
+            "unknown parameter: the filters are status, first_name, last_name, date_from, date_to, time_zone, limit"
+        ]
+    }
+    assert errors(client.get(f"{listing}?date_to=0", headers=headers)) == {"date_to": ["Enter a date as YYYY-MM-DD."]}
+    assert errors(client.get(f"{listing}?time_zone=Mars/Olympus", headers=headers)) == {
+        "time_zone": ["unknown time zone"]
+    }
+    assert errors(client.get(f"{listing}?limit=501", headers=headers)) == {"limit": ["must be between 1 and 500"]}
+    assert errors(client.post("/api/v1/referrals", '{"first_name": "Carmen",', content_type="application/json")) == {
+        "body": ["The body is not JSON (line 1, column 25: Expecting property name enclosed in double quotes)."]
+    }
+    status = client.post(
+        "/api/v1/agent/referrals/not-a-referral/status",
+        {"status": "in_progress"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert list(errors(status)) == ["referral_id"]
+    assert Referral.objects.count() == 0  # nothing stored by any of them
+
+
+def test_the_malformed_request_messages_speak_spanish_too(client, clock, cast):
+    ana, _diego = cast
+    headers = {**with_token(ana), "Accept-Language": "es"}
+    answer = client.get("/api/v1/agent/referrals?date_to=0&", headers=headers).json()
+    assert answer["errors"]["date_to"] == ["Escriba la fecha como AAAA-MM-DD."]
+    answer = client.post("/api/v1/referrals", "{", content_type="application/json", headers=headers).json()
+    assert answer["errors"]["body"][0].startswith("El cuerpo no es JSON (línea 1, columna 2:")
