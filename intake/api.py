@@ -1,23 +1,33 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import JsonValue
 
 from hod.api import DetailOut, ErrorsOut
 from intake.services import closed_message, request_form, submit, taking_requests
+from lib.languages import LANGUAGES
 
 router = Router(tags=["intake"])
 
 
+def form_rule(**rule: JsonValue) -> Any:
+    """A rule for the document only: the intake form enforces it, with its own translated
+    message naming the field (the schema would answer in the framework's English)."""
+    return Field(json_schema_extra=rule)
+
+
 class ConsumerRequestIn(Schema):
-    first_name: str
-    last_name: str
-    phone: str
-    email: str = ""
-    zip_code: str
-    language: str = "en"
-    consent: bool
+    first_name: str = form_rule(minLength=1, maxLength=100)
+    last_name: str = form_rule(minLength=1, maxLength=100)
+    phone: str = form_rule(minLength=1, maxLength=30, examples=["602-555-0134"])
+    email: str = Field("", json_schema_extra={"maxLength": 254})
+    zip_code: str = form_rule(minLength=5, maxLength=10, examples=["85004"])
+    language: str = Field("en", json_schema_extra={"enum": list(LANGUAGES)})
+    consent: bool = form_rule(enum=[True], description="The consumer agrees to be contacted: must be true.")
 
 
 class ReceivedOut(Schema):
