@@ -117,7 +117,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # SQLite is the embedded default; PostgreSQL (DATABASE_URL=postgres://…) is production.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hod.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute between requests, and checked before a request uses
+# one: a connection PostgreSQL dropped (restart, failover, a pooler's idle timeout) is
+# replaced, not handed to a consumer's request as a 500.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE: a write transaction takes the write lock at BEGIN, so a read that is
