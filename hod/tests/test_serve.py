@@ -3,6 +3,7 @@ it cannot use is a one-line reason, not a traceback or a server on some other po
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -75,14 +76,41 @@ def test_it_serves_on_the_port_it_announces(tmp_path: Path) -> None:
         assert server.stdout is not None
         announced = server.stdout.readline()
         assert announced.startswith(f"Help On Demand is running on http://127.0.0.1:{port}/ (consumer page)")
-
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        assert wait_until(healthy, 30)
+        assert wait_until(lambda: _healthy(port), 30)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_sigterm_stops_it_cleanly_dispatcher_and_all(tmp_path: Path) -> None:
+    """What a service manager or a container runtime sends: the server finishes what it is
+    doing, the dispatcher its round, and the process ends with success (not killed)."""
+    migrated = subprocess.run(
+        (sys.executable, "manage.py", "migrate", "-v0"), cwd=ROOT, env=deployment_env(tmp_path), check=False
+    )
+    assert migrated.returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        (sys.executable, "manage.py", "serve"),
+        cwd=ROOT,
+        env=deployment_env(tmp_path, PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_until(lambda: _healthy(port), 60)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err
+    assert out.splitlines()[-1] == "Help On Demand stopped."
+    assert "dispatcher started" in err and "dispatcher stopped" in err
+    assert "Traceback" not in err
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False

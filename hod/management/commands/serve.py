@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,6 +14,14 @@ from hod.wsgi import application
 from routing.dispatcher import start_in_thread
 
 HIGHEST_PORT = 65_535
+# How long a stopping server lets its dispatcher finish the round it is in.
+DISPATCHER_GRACE_SECONDS = 30
+
+
+def _stop_serving(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (a service manager, a container's stop) as Ctrl+C: waitress then stops
+    taking connections and lets the requests in progress finish."""
+    raise KeyboardInterrupt
 
 
 def _whole_number(raw: str, source: str, lowest: int, highest: int) -> int:
@@ -53,11 +63,16 @@ class Command(BaseCommand):
         # Everything loaded so far (Django, the ZIP index) lives as long as the process: keep
         # it out of the garbage collector's full passes, which otherwise walk it mid-request.
         gc.freeze()
-        if not options["no_dispatcher"]:
-            start_in_thread()
+        signal.signal(signal.SIGTERM, _stop_serving)
+        dispatcher = None if options["no_dispatcher"] else start_in_thread()
         url = f"http://{host}:{port}"
         self.stdout.write(
             f"Help On Demand is running on {url}/ (consumer page), {url}/admin/ (operators), "
             f"{url}/api/docs (API). Press Ctrl+C to stop."
         )
-        server.run()
+        server.run()  # until SIGINT or SIGTERM; returns once the requests in progress are answered
+        if dispatcher is not None:
+            thread, stop = dispatcher
+            stop.set()  # the round in progress ends; its work is committed or rolled back whole
+            thread.join(DISPATCHER_GRACE_SECONDS)
+        self.stdout.write("Help On Demand stopped.")
