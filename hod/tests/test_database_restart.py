@@ -24,6 +24,12 @@ from notifications.tests.test_dispatcher_processes import listening, start_dispa
 from referrals.models import Referral
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# The processes under test name their connections, so that only theirs are dropped and counted.
+NAME = "hod-under-test"
+
+
+def named_database_url() -> str:
+    return f"{database_url()}?application_name={NAME}"
 
 
 @pytest.fixture
@@ -34,7 +40,7 @@ def server(tmp_path: Path, reference_data: None) -> Iterator[str]:
     process = subprocess.Popen(
         (*SERVE, "--threads", "1"),
         cwd=Path(__file__).resolve().parents[2],
-        env=deployment_env(tmp_path, PORT=str(port), DATABASE_URL=database_url(), LOG_LEVEL="ERROR"),
+        env=deployment_env(tmp_path, PORT=str(port), DATABASE_URL=named_database_url(), LOG_LEVEL="ERROR"),
         stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -54,11 +60,12 @@ def server(tmp_path: Path, reference_data: None) -> Iterator[str]:
 
 
 def drop_the_servers_connections() -> int:
-    """What a database restart does to the server: every connection but this test's ends."""
+    """What a database restart does to the process under test: its connections end."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            "WHERE datname = current_database() AND application_name = %s",
+            [NAME],
         )
         return int(cursor.fetchone()[0])
 
@@ -80,7 +87,7 @@ def test_the_health_check_after_the_database_dropped_the_connection_says_healthy
 def test_a_dispatcher_carries_on_after_the_database_dropped_its_connections(
     tmp_path: Path, reference_data: None, stopped_at_end: list[Any]
 ) -> None:
-    stopped_at_end.append(start_dispatcher(tmp_path, HOD_DISPATCH_POLL_SECONDS="1"))
+    stopped_at_end.append(start_dispatcher(tmp_path, HOD_DISPATCH_POLL_SECONDS="1", DATABASE_URL=named_database_url()))
     assert wait_until(listening, 30), "the dispatcher never started listening"
     assert drop_the_servers_connections() >= 2  # its loops' connections and its LISTEN
     with transaction.atomic():
