@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -92,13 +93,43 @@ def field_error(request: HttpRequest, exc: FieldError) -> HttpResponse:
     return field_errors({exc.field: [str(exc)]})
 
 
+# The schema's refusals in the caller's language, by pydantic's error type; another type
+# keeps pydantic's own (English) message.
+SCHEMA_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("Enter text."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "uuid_type": gettext_lazy("Enter the identifier as this service gave it (a UUID)."),
+    "uuid_parsing": gettext_lazy("Enter the identifier as this service gave it (a UUID)."),
+    "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "dict_type": gettext_lazy("Send a JSON object."),
+    "model_type": gettext_lazy("Send a JSON object."),
+    "model_attributes_type": gettext_lazy("Send a JSON object."),
+}
+
+
+def schema_message(error: dict[str, Any]) -> str:
+    if error.get("type") == "literal_error":
+        expected = str((error.get("ctx") or {}).get("expected", "")).replace("' or '", "', '")
+        return _("Choose one of: %(expected)s.") % {"expected": expected}
+    known = SCHEMA_MESSAGES.get(str(error.get("type")))
+    return str(known) if known is not None else str(error.get("msg", "invalid"))
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """Every malformed field named, with why, as HTTP 400 (not the framework's 422)."""
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query", "path")]
-        errors.setdefault(".".join(loc) or "body", []).append(str(error.get("msg", "invalid")))
+        errors.setdefault(".".join(loc) or "body", []).append(schema_message(error))
     return field_errors(errors)
 
 

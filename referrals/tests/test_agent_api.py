@@ -257,3 +257,33 @@ def test_the_malformed_request_messages_speak_spanish_too(client, clock, cast):
     assert answer["errors"]["date_to"] == ["Escriba la fecha como AAAA-MM-DD."]
     answer = client.post("/api/v1/referrals", "{", content_type="application/json", headers=headers).json()
     assert answer["errors"]["body"][0].startswith("El cuerpo no es JSON (línea 1, columna 2:")
+
+
+def test_the_schemas_own_refusals_speak_the_callers_language(client, clock, cast):
+    """A wrong type, a missing field, a value off the list: the same words in English and
+    Spanish as the form's, not the framework's English."""
+    ana, _diego = cast
+    offers = "/api/v1/agent/offers/first/accept"
+    for language, expected in (
+        ("en", {"offer_id": ["Enter a whole number."]}),
+        ("es", {"offer_id": ["Escriba un número entero."]}),
+    ):
+        answer = client.post(offers, headers={**with_token(ana), "Accept-Language": language})
+        assert answer.status_code == 400 and answer.json()["errors"] == expected
+    intake = client.post(
+        "/api/v1/referrals",
+        {"first_name": 7, "consent": "maybe"},
+        content_type="application/json",
+        headers={"Accept-Language": "es"},
+    ).json()["errors"]
+    assert intake["first_name"] == ["Escriba texto."]
+    assert intake["last_name"] == intake["phone"] == intake["zip_code"] == ["Este campo es obligatorio."]
+    assert intake["consent"] == ["Escriba true o false."]
+    listing = client.get("/api/v1/agent/referrals?status=lost", headers=with_token(ana)).json()["errors"]
+    assert listing == {
+        "status": [
+            "Choose one of: '', 'pending', 'accepted', 'rejected', 'in_progress', 'not_good', 'completed', "
+            "'missed', 'taken', 'withdrawn'."
+        ]
+    }
+    assert Referral.objects.count() == 0
