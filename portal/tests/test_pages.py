@@ -493,6 +493,23 @@ def test_the_profile_language_is_remembered(clock: Any) -> None:
     assert "Manage Referrals" in phone.get("/referrals/").content.decode()
 
 
+def test_signing_in_on_a_new_device_greets_the_agent_in_their_own_language(clock: Any) -> None:
+    """A browser set to Spanish, an agent who chose English: the sign-in message and the
+    page it lands on are both English (the message was Spanish on an English page)."""
+    hector = make_agent("Hector", user=User.objects.create_user("hector", password=PASSWORD), ui_language="en")
+    browser = Client(headers={"Accept-Language": "es"})
+    landed = browser.post("/accounts/login/", {"login": "hector", "password": PASSWORD}, follow=True)
+    page = landed.content.decode()
+    assert "Successfully signed in as hector." in page and "Manage Referrals" in page
+    assert "sesión" not in page and "Gestionar referencias" not in page
+    # A language this browser chose itself still wins over the agent's.
+    browser.post("/i18n/setlang/", {"language": "es", "next": "/referrals/"})
+    browser.post("/accounts/logout/")
+    again = browser.post("/accounts/login/", {"login": "hector", "password": PASSWORD}, follow=True).content.decode()
+    assert "Ha iniciado sesión exitosamente como hector." in again and "Gestionar referencias" in again
+    assert hector.ui_language == "en"
+
+
 def test_operators_and_strangers_do_not_get_agent_pages() -> None:
     staff = User.objects.create_user("op", password=PASSWORD, is_staff=True)
     client = Client()
