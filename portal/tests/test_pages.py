@@ -19,8 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from agents.models import Agent
 from availability import services as availability
 from availability.models import OutOfOffice
-from hod.testing import PASSWORD, WEEKDAY_MORNING, make_agent, request_referral, signed_in
+from hod.testing import PASSWORD, WEEKDAY_MORNING, make_agent, request_referral, sign_in_operator, signed_in
 from referrals.models import ContactAttempt, Offer, Outcome, Referral, Status
+from referrals.tests.test_agent_api import with_token
 from routing import actions
 
 pytestmark = pytest.mark.django_db
@@ -508,6 +509,20 @@ def test_signing_in_on_a_new_device_greets_the_agent_in_their_own_language(clock
     again = browser.post("/accounts/login/", {"login": "hector", "password": PASSWORD}, follow=True).content.decode()
     assert "Ha iniciado sesión exitosamente como hector." in again and "Gestionar referencias" in again
     assert hector.ui_language == "en"
+
+
+def test_nothing_shown_to_someone_signed_in_is_kept_by_the_browser(clock: Any) -> None:
+    """Shared computers: the pages and answers that may carry a consumer's details are
+    never stored; the consumer's own page may be, so that Back keeps what they typed."""
+    ana, client = signed_in("Ana", languages=["es"])
+    for url in ("/referrals/", "/referrals/rows/", "/availability/", "/profile/", "/help/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+    operator = Client()
+    sign_in_operator(operator)
+    assert "no-store" in operator.get("/admin/referrals/referral/")["Cache-Control"]
+    answer = Client().get("/api/v1/agent/referrals", headers=with_token(ana))
+    assert answer.status_code == 200 and "no-store" in answer["Cache-Control"]
+    assert "no-store" not in Client().get("/").get("Cache-Control", "")
 
 
 def test_operators_and_strangers_do_not_get_agent_pages() -> None:
