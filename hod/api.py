@@ -142,7 +142,12 @@ def refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": _("A valid bearer token is required.")}, status=401)
+    """401 with the challenge HTTP asks for (RFC 6750): which scheme, and whether the token
+    sent was refused or none was sent."""
+    response = api.create_response(request, {"detail": _("A valid bearer token is required.")}, status=401)
+    sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    response["WWW-Authenticate"] = 'Bearer realm="Help On Demand"' + (', error="invalid_token"' if sent else "")
+    return response
 
 
 def register_routers() -> None:

@@ -161,8 +161,12 @@ def test_status_changes_need_a_subcategory_and_belong_to_the_winner(client, cloc
 
 def test_requests_without_a_valid_token_are_refused(client, clock, cast):
     intake(client)
-    assert client.get("/api/v1/agent/referrals").status_code == 401
-    assert client.get("/api/v1/agent/referrals", headers={"Authorization": "Bearer nope"}).status_code == 401
+    none = client.get("/api/v1/agent/referrals")
+    assert none.status_code == 401 and none["WWW-Authenticate"] == 'Bearer realm="Help On Demand"'
+    wrong = client.get("/api/v1/agent/referrals", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert wrong["WWW-Authenticate"] == 'Bearer realm="Help On Demand", error="invalid_token"'
+    no_secrets(wrong.content.decode())
     assert client.get("/api/v1/agent/referrals", headers=with_token()).status_code == 403
 
 
