@@ -51,8 +51,13 @@ class SearchForm(forms.Form):
     """Search for Referrals by Status, Date-range or Name (R-PORTAL-2)."""
 
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("all")), *LIST_STATUSES.items()])
-    first_name = forms.CharField(label=_("First Name"), required=False, max_length=100)
-    last_name = forms.CharField(label=_("Last Name"), required=False, max_length=100)
+    # Consumers' names: not kept in the browser's form history either (shared computers).
+    first_name = forms.CharField(
+        label=_("First Name"), required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    last_name = forms.CharField(
+        label=_("Last Name"), required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     time_zone = forms.ChoiceField(label=_("Time Zone"), required=False)

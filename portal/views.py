@@ -93,8 +93,15 @@ def back(request: HttpRequest, default: str = "agent_home") -> HttpResponse:
 # --- Manage Referrals ------------------------------------------------------------------
 
 
+# The search is posted and kept in the session, never put in the address: a consumer's
+# name typed into it stays out of the browser's history (a shared computer's next user) and
+# out of proxies' logs. Signing out ends the session, and the search with it.
+SEARCH_KEY = "hod_referral_search"
+
+
 def _search(request: HttpRequest, agent: Agent) -> tuple[SearchForm, services.Search]:
-    form = SearchForm(request.GET or None, agent=agent)
+    asked = request.POST if request.method == "POST" else request.session.get(SEARCH_KEY)
+    form = SearchForm(asked or None, agent=agent)
     search = services.Search(time_zone=agent.time_zone)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -130,6 +137,9 @@ def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
     """Manage Referrals, the home page (R-PORTAL-2, R-MISS-2, R-MISS-3)."""
     now = timezone.now()
     form, search = _search(request, agent)
+    if request.method == "POST" and form.is_valid():
+        request.session[SEARCH_KEY] = {name: request.POST.get(name, "") for name in form.fields}
+        return redirect("agent_home")  # the search stays out of the address, and Reload asks nothing
     missed = Offer.objects.filter(agent=agent, outcome=Outcome.EXPIRED, decided_at__gte=now - MISSED_WINDOW).count()
     today = todays_availability(request, agent, now)
     context = {

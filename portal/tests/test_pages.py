@@ -283,22 +283,47 @@ def test_reminders_at_15_and_30_minutes_until_a_contact_attempt_is_logged(clock:
 def test_search_by_status_and_name_never_probes_other_agents_consumers(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"])
     offer = offered_to(ana)
-    assert "Pending Referral" in client.get("/referrals/?status=pending").content.decode()
-    assert "No referrals match this search." in client.get("/referrals/?status=missed").content.decode()
-    assert "No referrals match this search." in client.get("/referrals/?first_name=Carmen").content.decode()
+
+    def search(**fields: str) -> str:
+        return client.post("/referrals/", fields, follow=True).content.decode()
+
+    assert "Pending Referral" in search(status="pending")
+    assert "No referrals match this search." in search(status="missed")
+    assert "No referrals match this search." in search(first_name="Carmen")
     client.post(f"/referrals/offers/{offer.pk}/accept/")
-    assert "Carmen Ruiz" in client.get("/referrals/?first_name=carm&last_name=RUI").content.decode()
-    bad = client.get("/referrals/?date_from=2026-11-30&date_to=2026-11-01&time_zone=Mars/Base")
+    assert "Carmen Ruiz" in search(first_name="carm", last_name="RUI")
+    assert "Carmen Ruiz" in client.get("/referrals/rows/").content.decode()  # the refresh keeps the search
+    bad = client.post("/referrals/", {"date_from": "2026-11-30", "date_to": "2026-11-01", "time_zone": "Mars/Base"})
     assert bad.status_code == 400
     page = bad.content.decode()
     assert "The To date is before the From date." in page and "Select a valid choice." in page
+    assert 'value="RUI"' in client.get("/referrals/").content.decode()  # the refused search changed nothing
+
+
+def test_a_search_for_a_consumer_by_name_never_enters_an_address(clock: Any) -> None:
+    """Names typed into the search are posted and kept in the session: the browser's
+    history (a shared computer's next user) and servers' logs never see them; signing out
+    forgets the search."""
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    client.post(f"/referrals/offers/{offered_to(ana).pk}/accept/")
+    answer = client.post("/referrals/", {"first_name": "Carmen", "last_name": "Ruiz"})
+    assert answer.status_code == 302 and answer["Location"] == "/referrals/"
+    page = client.get("/referrals/").content.decode()
+    assert 'data-rows-url="/referrals/rows/"' in page and 'value="Carmen"' in page
+    assert page.count('autocomplete="off"') == 2  # nor in the browser's form history
+    client.post("/accounts/logout/")
+    client.force_login(User.objects.get(username="ana"))
+    assert 'value="Carmen"' not in client.get("/referrals/").content.decode()
 
 
 def test_dates_show_in_the_agents_time_zone(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"])  # Phoenix: UTC−7, no daylight saving
     offered_to(ana)
     assert "11/23/2026 10:00 AM" in client.get("/referrals/").content.decode()
-    assert "11/23/2026 12:00 PM" in client.get("/referrals/?time_zone=America/New_York").content.decode()
+    assert (
+        "11/23/2026 12:00 PM"
+        in client.post("/referrals/", {"time_zone": "America/New_York"}, follow=True).content.decode()
+    )
 
 
 def test_the_notification_link_opens_that_referral(clock: Any) -> None:
