@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Nothing shown to a signed-in user is kept by the browser (shared computers).
-    "portal.middleware.SignedInPagesAreNotKeptMiddleware",
+    "hod.middleware.SignedInPagesAreNotKeptMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

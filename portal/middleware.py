@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import add_never_cache_headers
 
 from agents.middleware import signed_in_agent
 from agents.models import Agent
@@ -59,21 +58,4 @@ class AgentLocaleMiddleware:
         if remember:
             # The agent's language as the request left it: Profile may just have changed it.
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, agent.ui_language, max_age=YEAR, samesite="Lax")
-        return response
-
-
-class SignedInPagesAreNotKeptMiddleware:
-    """A page for someone signed in (an agent's referrals, an operator's console) or an
-    answer to a bearer token is never stored by the browser: on a shared computer, Back
-    after signing out would otherwise bring the consumers' names and numbers back from its
-    back/forward cache or its HTTP cache (R-SEC-1)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or "Authorization" in request.headers:
-            add_never_cache_headers(response)  # no-store, private (and no-cache, max-age=0)
         return response
