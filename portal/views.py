@@ -100,20 +100,30 @@ SEARCH_KEY = "hod_referral_search"
 
 
 def _search(request: HttpRequest, agent: Agent) -> tuple[SearchForm, services.Search]:
-    asked = request.POST if request.method == "POST" else request.session.get(SEARCH_KEY)
-    form = SearchForm(asked or None, agent=agent)
-    search = services.Search(time_zone=agent.time_zone)
+    """The search form as asked (posted, or kept in the session) and the search in effect:
+    a refused search changes nothing, so the kept one goes on listing, as the list's
+    self-refresh does."""
+    kept = request.session.get(SEARCH_KEY)
+    form = SearchForm((request.POST if request.method == "POST" else kept) or None, agent=agent)
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        search = services.Search(
-            status=data["status"],
-            first_name=data["first_name"].strip(),
-            last_name=data["last_name"].strip(),
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            time_zone=data["time_zone"],
-        )
-    return form, search
+        return form, _search_of(form)
+    if form.is_bound and kept and request.method == "POST":
+        kept_form = SearchForm(kept, agent=agent)
+        if kept_form.is_valid():
+            return form, _search_of(kept_form)
+    return form, services.Search(time_zone=agent.time_zone)
+
+
+def _search_of(form: SearchForm) -> services.Search:
+    data = form.cleaned_data
+    return services.Search(
+        status=data["status"],
+        first_name=data["first_name"].strip(),
+        last_name=data["last_name"].strip(),
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        time_zone=data["time_zone"],
+    )
 
 
 def _rows(agent: Agent, search: services.Search) -> list[rows.Row]:

@@ -297,7 +297,24 @@ def test_search_by_status_and_name_never_probes_other_agents_consumers(clock: An
     assert bad.status_code == 400
     page = bad.content.decode()
     assert "The To date is before the From date." in page and "Select a valid choice." in page
+    assert "This search was not run: the list below is unchanged." in page
     assert 'value="RUI"' in client.get("/referrals/").content.decode()  # the refused search changed nothing
+
+
+def test_a_refused_search_leaves_the_list_as_it_was(clock: Any) -> None:
+    """The page of a refused search lists what the kept search lists, as its own refresh
+    will a moment later, not every referral."""
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    client.post(f"/referrals/offers/{offered_to(ana).pk}/accept/")
+    offered_to(ana)  # a second consumer, pending
+    client.post("/referrals/", {"status": "pending"})
+    assert client.get("/referrals/").content.decode().count("Pending Referral") == 1
+    bad = client.post("/referrals/", {"status": "pending", "date_from": "2026-11-30", "date_to": "2026-11-01"})
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    assert "This search was not run: the list below is unchanged." in page
+    assert page.count("Pending Referral") == 1 and "Carmen Ruiz" not in page
+    assert "Carmen Ruiz" not in client.get("/referrals/rows/").content.decode()
 
 
 def test_a_search_for_a_consumer_by_name_never_enters_an_address(clock: Any) -> None:
