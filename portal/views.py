@@ -332,6 +332,9 @@ def _preview(agent: Agent, now: datetime, today: availability.Today | None = Non
     }
 
 
+BREAK_ROWS = BreakFormSet.max_num + BreakFormSet.extra
+
+
 @agent_page
 def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
     """Availability Settings (R-AVAIL-1, R-AVAIL-3): weekly hours, breaks, out of office."""
@@ -373,11 +376,20 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
                 agent.save(update_fields=["time_zone", "time_zone_source"])
         messages.success(request, _("Your availability is saved.") + " " + _preview(agent, now))
         return redirect("availability_settings")
+    # A tampered count of forms (no week of seven days, a thousand breaks) is refused with
+    # its reason over the saved hours, not shown back as posted.
+    day_errors, break_errors = days.non_form_errors(), breaks.non_form_errors()
+    if len(days.forms) != len(DAYS):
+        days = DayFormSet(prefix="day", initial=initial_days)
+    if len(breaks.forms) > BREAK_ROWS:
+        breaks = BreakFormSet(prefix="break", initial=initial_breaks)
     context = {
         "agent": agent,
         "days": list(zip(DAYS, days.forms, strict=True)),
         "day_formset": days,
+        "day_errors": day_errors,
         "breaks": breaks,
+        "break_errors": break_errors,
         "away": OutOfOffice.objects.filter(agent=agent).exclude(ends_at__lte=now).order_by("starts_at"),
         "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
         "preview": _preview(agent, now, todays_availability(request, agent, now)),  # the header shares it

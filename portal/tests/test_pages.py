@@ -467,6 +467,32 @@ def test_out_of_office_asks_yes_before_saving(clock: Any) -> None:
     assert not OutOfOffice.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("counts", "reason"),
+    [
+        ({"day-TOTAL_FORMS": "0"}, "Please submit at least 7 forms."),
+        ({"day-TOTAL_FORMS": "8"}, "Please submit at most 7 forms."),
+        ({"day-TOTAL_FORMS": "x"}, "Please submit at least 7 forms."),
+        ({"break-TOTAL_FORMS": "1000"}, "Please submit at most 10 forms."),
+    ],
+)
+def test_a_tampered_count_of_days_or_breaks_is_refused_over_the_saved_week(
+    clock: Any, counts: dict[str, str], reason: str
+) -> None:
+    """A page edited by hand, or an old page whose form no longer matches, gets its reason
+    and the week as saved, ready to post again; it was a 500."""
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    page = client.post("/availability/", settings_post(**{"day-5-on": "on", **counts}))
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert reason in html
+    assert html.count('name="day-') >= 7 * 3 and 'name="day-6-start"' in html and 'name="day-7-start"' not in html
+    assert html.count('name="break-') < 20  # not a thousand rows of breaks shown back
+    assert availability.schedule_of(ana).weekly == OFFICE_HOURS
+    resent = client.post("/availability/", settings_post(**{"day-5-on": "on"}))
+    assert resent.status_code == 302 and availability.schedule_of(ana).weekly[5]["on"]
+
+
 def test_out_of_office_that_ends_before_it_starts_is_refused(clock: Any) -> None:
     _ana, client = signed_in("Ana")
     page = client.post("/availability/out-of-office/", {"starts_at": "2026-11-24T08:00", "ends_at": "2026-11-23T08:00"})
