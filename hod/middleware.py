@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 
 class SignedInPagesAreNotKeptMiddleware:
@@ -23,3 +26,39 @@ class SignedInPagesAreNotKeptMiddleware:
         if (user is not None and user.is_authenticated) or "Authorization" in request.headers:
             add_never_cache_headers(response)  # no-store, private (and no-cache, max-age=0)
         return response
+
+
+class NullCharactersAreRefusedMiddleware:
+    """A request whose address, query or form fields hold a null character is answered 400,
+    naming the field, before any view runs. No person types one; PostgreSQL refuses it in
+    text, so a view that filtered or looked up by it (the admin's list filters, an object's
+    address) failed with a 500. Files' contents are not looked at: they are data, and their
+    importers check them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = self.field_with_null(request)
+        if field is None:
+            return self.get_response(request)
+        reason = _("%(field)s: null characters are not allowed. Nothing was changed.") % {"field": field}
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"errors": {field: [str(ProhibitNullCharactersValidator.message)]}}, status=400)
+        return render(request, "400.html", {"reason": reason}, status=400)
+
+    @staticmethod
+    def field_with_null(request: HttpRequest) -> str | None:
+        if "\x00" in request.path:
+            return "address"
+        sent = [request.GET]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            sent.append(request.POST)
+        for fields in sent:
+            for name, values in fields.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return name.replace("\x00", "\\0")
+        return None

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Nothing shown to a signed-in user is kept by the browser (shared computers).
     "hod.middleware.SignedInPagesAreNotKeptMiddleware",
+    # PostgreSQL refuses null characters in text: a request holding one is a 400, never a 500.
+    "hod.middleware.NullCharactersAreRefusedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -1,5 +1,5 @@
-"""Hostile and random input to every form an agent posts: an answer below 500 each time,
-and a refusal (400) changes nothing that was stored.
+"""Hostile and random input to every form an agent posts and every page that reads a query:
+an answer below 500 each time, and a refusal (400) changes nothing that was stored.
 
 Values mix the forms' own good values with what browsers never send but attackers do:
 NUL characters (PostgreSQL refuses them in text), strings far over every length, right-to-
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from agents.models import Agent
 from availability.models import OutOfOffice, Schedule
-from hod.testing import WEEKDAY_MORNING, request_referral, signed_in
+from hod.testing import WEEKDAY_MORNING, request_referral, sign_in_operator, signed_in
 from notifications.models import PushSubscription
 from referrals.models import ContactAttempt, Offer, Outcome, Referral
 
@@ -182,3 +182,28 @@ def test_a_push_subscription_refuses_any_hostile_body_and_keeps_what_was_stored(
         check(client, ana, url, lambda: client.post(url, body, content_type="application/json"))
 
     post()
+
+
+QUERIES: dict[str, dict[str, list[str]]] = {
+    "/metrics/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30", "2025-01-01"]},
+    "/metrics/export/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30"], "format": ["csv", "xlsx", "pdf"]},
+    "/admin/operations/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30", "2025-01-01"]},
+    "/admin/operations/coverage/": {"state": ["AZ", "TX", "ZZ"], "language": ["es", "en", "xx"]},
+    "/admin/referrals/referral/": {"q": ["Carmen"], "status__exact": ["pending", "x"], "o": ["1", "-2", "99"]},
+    "/admin/referrals/event/": {"q": ["accepted"], "kind__exact": ["accepted", "x"], "p": ["1", "999"]},
+}
+
+
+@pytest.mark.parametrize("path", list(QUERIES))
+def test_every_page_with_a_query_answers_hostile_ones_below_500(clock: Any, path: str) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    request_referral(WEEKDAY_MORNING)
+    if path.startswith("/admin/"):
+        sign_in_operator(client)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(query=forms(QUERIES[path]))
+    def get(query: dict[str, Any]) -> None:
+        check(client, ana, path, lambda: client.get(path, query))
+
+    get()
