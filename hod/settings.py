@@ -54,7 +54,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lib.admin.OperatorsAdminConfig",  # django.contrib.admin, on lib.admin.OperatorsSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

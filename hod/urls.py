@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from hod import views as hod_views
 from hod.api import api
 from intake import views as intake_views
 from ops import views as ops_views
@@ -22,6 +23,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("agents.urls")),
     path("", include("portal.urls")),
+    # An agent's email address is the one on their Marketplace registration, kept by the
+    # eligibility imports; allauth's page for adding others is not offered.
+    path("accounts/email/", hod_views.not_offered),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),
 ]

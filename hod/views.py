@@ -3,7 +3,7 @@ and JSON for the API, whose clients read `detail` (as in django-ninja's own erro
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 
@@ -14,6 +14,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API):
         return JsonResponse({"detail": "Not Found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def not_offered(request: HttpRequest) -> HttpResponse:
+    """An address a library brings that this service does not offer."""
+    raise Http404
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

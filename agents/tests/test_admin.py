@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.admin.sites import site
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agents.admin import AgentAdmin
@@ -90,3 +91,32 @@ def test_clearing_the_suspension_in_the_admin_reinstates_the_agent(client):
     assert ana.eligible and Coverage.objects.filter(agent=ana).exists()
     assert Event.objects.get(kind="reinstated", agent_id=ana.pk).data == {"suspended_by": "policy"}
     assert Message.objects.filter(agent=ana, template="reinstated").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [("/admin/agents/agent/", "reinstate"), ("/admin/agents/agent/", "delete_selected"),
+     ("/admin/auth/user/", "delete_selected")],
+)  # fmt: skip
+def test_a_list_action_on_a_forged_selection_is_turned_back_and_changes_nothing(client, path, action):
+    """Ours and the libraries' lists alike: it was a 500 when the action read its rows."""
+    ana = make_agent("Ana", languages=["es"], suspended_at=WEEKDAY_MORNING, suspended_by="policy")
+    sign_in_operator(client)
+    users = list(get_user_model().objects.values_list("pk", flat=True))
+    answer = client.post(path, {"action": action, "_selected_action": [str(ana.pk), "1 OR 1=1"]}, follow=True)
+    assert answer.status_code == 200
+    assert "The selected rows were not understood. Select them again." in answer.content.decode()
+    ana.refresh_from_db()
+    assert ana.suspended_at == WEEKDAY_MORNING  # not reinstated, not deleted
+    assert list(get_user_model().objects.values_list("pk", flat=True)) == users
+
+
+def test_the_reinstate_action_still_reinstates_a_true_selection(client):
+    ana = make_agent("Ana", languages=["es"], suspended_at=WEEKDAY_MORNING, suspended_by="policy")
+    sign_in_operator(client)
+    answer = client.post(
+        "/admin/agents/agent/", {"action": "reinstate", "_selected_action": [str(ana.pk)]}, follow=True
+    )
+    assert "1 agent reinstated." in answer.content.decode()
+    ana.refresh_from_db()
+    assert ana.suspended_at is None
