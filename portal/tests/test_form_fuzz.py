@@ -15,15 +15,17 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.models import Agent
+from agents.onboarding import send_invitation
 from availability.models import OutOfOffice, Schedule
-from hod.testing import WEEKDAY_MORNING, request_referral, sign_in_operator, signed_in
-from notifications.models import PushSubscription
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, sign_in_operator, signed_in
+from notifications.models import Message, PushSubscription
 from referrals.models import ContactAttempt, Offer, Outcome, Referral
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +209,43 @@ def test_every_page_with_a_query_answers_hostile_ones_below_500(clock: Any, path
         check(client, ana, path, lambda: client.get(path, query))
 
     get()
+
+
+SIGN_UP = {
+    "preferred_contact": ["email_only", "email_text_app", "x"],
+    "phone": ["(602) 555-0188", "555-0188"],
+    "zip_code": ["85004", "99999"],
+    "username": ["anareyes", "ana reyes", "admin"],
+    "password1": ["Tq8#vLm2zR", "password"],
+    "password2": ["Tq8#vLm2zR"],
+    "accept_terms": ["on"],
+    "browser_time_zone": ["America/Phoenix", "Mars/Base"],
+}
+
+
+def test_the_sign_up_and_terms_forms_refuse_hostile_input_and_keep_what_was_stored(clock: Any) -> None:
+    """The invitation's sign-up (a stranger holding the link) and the terms page after it."""
+    ana = make_agent("Ana", registered=False)
+    send_invitation(ana, WEEKDAY_MORNING)
+    join = str(Message.objects.filter(template="invitation", agent=ana).latest("pk").data["secret_path"])
+    client = Client()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=forms(SIGN_UP))
+    def sign_up(data: dict[str, Any]) -> None:
+        users = get_user_model().objects.count()
+        before = stored(ana)
+        answer = client.post(join, data)
+        assert answer.status_code < 500
+        if answer.status_code in (400, 410):
+            assert stored(ana) == before and get_user_model().objects.count() == users
+
+    sign_up()
+    _bea, signed = signed_in("Bea", languages=["es"], cms_terms_accepted_at=None)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(data=forms({"states": ["AZ", "TX", "ZZ"], "agree": ["on"], "decision": ["accept", "decline", "x"]}))
+    def terms(data: dict[str, Any]) -> None:
+        assert signed.post("/welcome/terms/", data).status_code < 500
+
+    terms()
