@@ -191,6 +191,7 @@ MFA_FORMS = {"add_webauthn": "agents.forms.AddPasskeyForm"}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("HOD_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "hod.sessions"  # the database's, refusing keys Django could not have made
 CSRF_COOKIE_HTTPONLY = True
 # A form whose security token is stale (a tab open since before the last sign-in, cookies
 # blocked) gets a page in the visitor's language saying nothing was sent, not Django's own.

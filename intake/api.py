@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import JsonValue
 
@@ -30,6 +32,17 @@ class ConsumerRequestIn(Schema):
     consent: bool = form_rule(enum=[True], description="The consumer agrees to be contacted: must be true.")
 
 
+# A client's key: visible ASCII, as UUIDs and the like are; at most the column's 200.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A key of the client's choosing (a UUID, say): a retry with the same key creates nothing new.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"},
+}
+
+
 class ReceivedOut(Schema):
     id: str
     status: str
@@ -41,6 +54,7 @@ class ReceivedOut(Schema):
     response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 503: DetailOut},
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
+    openapi_extra={"parameters": [IDEMPOTENCY_HEADER]},
 )
 def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[dict[str, object]]:
     """Store the consumer's request and offer it to the first agent before answering.
@@ -52,7 +66,11 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     now = timezone.now()
     if not taking_requests(now):
         return Status(503, {"detail": closed_message()})
-    key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        # Never cut to fit: two long keys alike in their first 200 characters would share a referral.
+        why = _("Send 1 to 200 visible ASCII characters (a UUID, for example), or no Idempotency-Key at all.")
+        return Status(400, {"errors": {"Idempotency-Key": [why]}})
     form = request_form(payload.dict(), now)
     if not form.is_valid():
         return Status(400, {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}})

@@ -67,3 +67,12 @@ def test_the_consumers_request_with_it_stores_nothing() -> None:
     assert "first_name: null characters are not allowed." in answer.content.decode()
     assert not Referral.objects.exists()
     assert request_referral().first_name == "Carmen"  # the same request without it goes through
+
+
+def test_a_session_cookie_django_could_not_have_made_starts_a_new_session() -> None:
+    """A cookie can carry a null character (as the escape \\000); every page was a 500."""
+    _ana, client = signed_in("Ana")
+    client.cookies["sessionid"] = "abcdefghijk\x00lmnop"
+    assert client.get("/").status_code == 200
+    answer = client.get("/referrals/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")

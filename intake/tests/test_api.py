@@ -160,3 +160,15 @@ def test_with_no_states_loaded_for_the_plan_year_intake_says_it_is_closed_and_st
     assert "Help On Demand no puede recibir solicitudes en este momento." in spanish.content.decode()
     assert nothing_stored()
     assert "no served states are loaded for plan year 2027" in caplog.text
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "x" * 201, "clé-été", "two words"])
+def test_an_idempotency_key_that_is_not_one_is_refused_and_nothing_stored(client, key):
+    """Never cut to fit (two long keys alike in their first 200 characters would have shared
+    a referral), and a null character was a 500 on PostgreSQL."""
+    make_agent("Ana", languages=["es"])
+    response = client.post("/api/v1/referrals", consumer(), content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["Idempotency-Key"]
+    assert nothing_stored()
+    assert post(client, consumer(), **{"Idempotency-Key": "x" * 200}).status_code == 201
