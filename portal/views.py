@@ -376,9 +376,12 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
                 agent.save(update_fields=["time_zone", "time_zone_source"])
         messages.success(request, _("Your availability is saved.") + " " + _preview(agent, now))
         return redirect("availability_settings")
-    # A tampered count of forms (no week of seven days, a thousand breaks) is refused with
-    # its reason over the saved hours, not shown back as posted.
-    day_errors, break_errors = days.non_form_errors(), breaks.non_form_errors()
+    # A count of forms the page never sends (no week of seven days, a thousand breaks: a
+    # page edited by hand) is refused over the saved hours, not shown back as posted, in
+    # words for an agent rather than the formset's own ("Please submit at least 7 forms.").
+    changed = _("This page was changed after it reached you. Reload it and try again: nothing was saved.")
+    day_errors = [changed] if days.is_bound and days.non_form_errors() else []
+    break_errors = [changed] if breaks.is_bound and breaks.non_form_errors() else []
     if len(days.forms) != len(DAYS):
         days = DayFormSet(prefix="day", initial=initial_days)
     if len(breaks.forms) > BREAK_ROWS:

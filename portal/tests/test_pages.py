@@ -468,24 +468,18 @@ def test_out_of_office_asks_yes_before_saving(clock: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("counts", "reason"),
-    [
-        ({"day-TOTAL_FORMS": "0"}, "Please submit at least 7 forms."),
-        ({"day-TOTAL_FORMS": "8"}, "Please submit at most 7 forms."),
-        ({"day-TOTAL_FORMS": "x"}, "Please submit at least 7 forms."),
-        ({"break-TOTAL_FORMS": "1000"}, "Please submit at most 10 forms."),
-    ],
+    "counts",
+    [{"day-TOTAL_FORMS": "0"}, {"day-TOTAL_FORMS": "8"}, {"day-TOTAL_FORMS": "x"}, {"break-TOTAL_FORMS": "1000"}],
 )
-def test_a_tampered_count_of_days_or_breaks_is_refused_over_the_saved_week(
-    clock: Any, counts: dict[str, str], reason: str
-) -> None:
+def test_a_tampered_count_of_days_or_breaks_is_refused_over_the_saved_week(clock: Any, counts: dict[str, str]) -> None:
     """A page edited by hand, or an old page whose form no longer matches, gets its reason
     and the week as saved, ready to post again; it was a 500."""
     ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
     page = client.post("/availability/", settings_post(**{"day-5-on": "on", **counts}))
     assert page.status_code == 400
     html = page.content.decode()
-    assert reason in html
+    assert "This page was changed after it reached you. Reload it and try again: nothing was saved." in html
+    assert "Please submit" not in html  # the formset's own words, not an agent's
     assert html.count('name="day-') >= 7 * 3 and 'name="day-6-start"' in html and 'name="day-7-start"' not in html
     assert html.count('name="break-') < 20  # not a thousand rows of breaks shown back
     assert availability.schedule_of(ana).weekly == OFFICE_HOURS
