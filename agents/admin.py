@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +18,10 @@ from agents import suspension
 from agents.models import SUSPENDED_BY_POLICY, Agent, MissPolicy
 from eligibility.importers.base import Report
 from eligibility.recheck import recheck_agent
+from geo.zips import Place, ZipError, lookup, us_time_zones
+from lib.languages import LANGUAGES
+from lib.phones import us_phone
+from lib.states import NAMES as STATES
 
 
 def _operator(request: HttpRequest | None) -> AbstractBaseUser | None:
@@ -44,6 +50,51 @@ class SuspensionFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _zones() -> list[tuple[str, str]]:
+    return [(zone, zone) for zone in sorted(us_time_zones())]
+
+
+def _states() -> list[tuple[str, str]]:
+    """By name in the operator's language, not by postal code."""
+    return sorted(((code, str(name)) for code, name in STATES.items()), key=lambda choice: choice[1])
+
+
+class AgentAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An operator's edit of an agent, checked as the agent's own forms check it: a value
+    routing cannot use (a language code it does not know, a ZIP that does not exist, a time
+    zone no U.S. ZIP is in, a phone that is not a U.S. number, a language list typed as
+    text) is refused naming the field. Before, the admin's raw JSON and text boxes stored
+    it, and the agent's next routing decision failed on it."""
+
+    npn = forms.RegexField(
+        label=_("NPN"), regex=r"^[0-9]{1,10}$", error_messages={"invalid": _("An NPN is 1 to 10 digits.")}
+    )
+    languages = forms.MultipleChoiceField(
+        label=capfirst(_("languages")), choices=list(LANGUAGES.items()), widget=forms.CheckboxSelectMultiple
+    )
+    excluded_states = forms.MultipleChoiceField(label=capfirst(_("deselected states")), choices=_states, required=False)
+    resident_state = forms.ChoiceField(
+        label=capfirst(_("resident state")), choices=lambda: [("", "—"), *_states()], required=False
+    )
+    time_zone = forms.ChoiceField(label=capfirst(_("time zone")), choices=_zones)
+
+    place: Place | None = None  # the ZIP's, once checked
+
+    def clean_zip_code(self) -> str:
+        value = self.cleaned_data["zip_code"].strip()
+        if not value:
+            return value
+        try:
+            self.place = lookup(value)
+        except ZipError as exc:
+            raise forms.ValidationError(exc.args[0]) from None
+        return self.place.zip_code
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return us_phone(value) if value else value
+
+
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
     list_display = (
@@ -51,7 +102,12 @@ class AgentAdmin(admin.ModelAdmin):
     )  # fmt: skip
     list_filter = (SuspensionFilter, "eligible", "zip_state", "preferred_contact")
     search_fields = ("npn", "first_name", "last_name", "email")
-    readonly_fields = ("eligible", "ineligibility", "checked_at", "last_offered_at", "suspended_by", "reinstated_at")
+    # City, county, the ZIP's state and the location follow the ZIP code (Agent.move_to).
+    readonly_fields = (
+        "eligible", "ineligibility", "checked_at", "last_offered_at", "suspended_by", "reinstated_at",
+        "city", "county", "zip_state", "lat", "lon",
+    )  # fmt: skip
+    form = AgentAdminForm
     actions = ["reinstate"]
 
     def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
@@ -62,6 +118,12 @@ class AgentAdmin(admin.ModelAdmin):
         now = timezone.now()
         before = Agent.objects.filter(pk=obj.pk).values("suspended_at", "suspended_by").first() if obj.pk else None
         was_suspended = before is not None and before["suspended_at"] is not None
+        place = getattr(form, "place", None)
+        if place is not None and (not change or "zip_code" in form.changed_data):
+            zone = obj.time_zone
+            obj.move_to(place)
+            if "time_zone" in form.changed_data:  # the operator's own choice wins over the ZIP's
+                obj.time_zone = zone
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if was_suspended and obj.suspended_at is None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -33,7 +32,7 @@ def change_form(client, agent: Agent) -> tuple[str, dict[str, object]]:
             data[f"{name}_0"], data[f"{name}_1"] = local.date().isoformat(), local.time().isoformat()
         else:
             data[name] = value
-    data.update(languages=json.dumps(agent.languages), excluded_states=json.dumps(agent.excluded_states))
+    data.update(languages=agent.languages, excluded_states=agent.excluded_states)
     return url, data
 
 
@@ -120,3 +119,50 @@ def test_the_reinstate_action_still_reinstates_a_true_selection(client):
     assert "1 agent reinstated." in answer.content.decode()
     ana.refresh_from_db()
     assert ana.suspended_at is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("languages", "es", None),  # one code, as the raw JSON box took it (and stored the text "es")
+        ("languages", "xx", "Select a valid choice."),
+        ("languages", [], "This field is required."),
+        ("excluded_states", "ZZ", "Select a valid choice."),
+        ("zip_code", "00000", "This ZIP code does not exist."),
+        ("zip_code", "abc", "Enter a five-digit ZIP code."),
+        ("time_zone", "Mars/Base", "Select a valid choice."),
+        ("time_zone", "Europe/Paris", "Select a valid choice."),
+        ("phone", "12", "Enter a U.S. phone number"),
+        ("npn", "abc", "An NPN is 1 to 10 digits."),
+        ("resident_state", "ZZ", "Select a valid choice."),
+    ],
+)
+def test_an_operators_edit_that_routing_could_not_use_is_refused_naming_the_field(client, field, value, message):
+    """The admin's raw boxes stored a language list typed as text, a ZIP with no place, a
+    time zone no agent is in; routing then failed on the agent (a number typed as the
+    languages was a 500)."""
+    ana = make_agent("Ana", languages=["es"])
+    sign_in_operator(client)
+    url, data = change_form(client, ana)
+    before = Agent.objects.filter(pk=ana.pk).values().get()
+    data[field] = value
+    answer = client.post(url, data)
+    if message is None:  # a single code is a list of one
+        assert answer.status_code == 302
+        assert Agent.objects.get(pk=ana.pk).languages == ["es"]
+        return
+    assert answer.status_code == 200
+    errors = answer.context["adminform"].form.errors
+    assert list(errors) == [field] and message in errors[field][0]
+    assert Agent.objects.filter(pk=ana.pk).values().get() == before
+
+
+def test_an_operator_moving_an_agent_moves_their_location_and_time_zone(client):
+    ana = make_agent("Ana", languages=["es"])  # Phoenix
+    sign_in_operator(client)
+    url, data = change_form(client, ana)
+    data.update(zip_code="77002", excluded_states=[])
+    assert client.post(url, data).status_code == 302
+    ana.refresh_from_db()
+    assert (ana.zip_code, ana.city, ana.zip_state, ana.time_zone) == ("77002", "Houston", "TX", "America/Chicago")
+    assert round(ana.lat or 0, 1) == 29.8
