@@ -7,12 +7,14 @@ passed over, so that every decision can be explained (R-ROUTE-9).
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 from django.db import connection
@@ -30,6 +32,7 @@ FIRST_PAGE, MAX_PAGE = 16, 256
 RINGS = (10.0, 30.0, 90.0, 270.0, 810.0, math.inf)
 MILES_PER_DEGREE = 69.05
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,9 +325,25 @@ def read_ahead(streams: list[Stream]) -> None:
         waiting = [stream for stream in waiting if not stream.exhausted and not stream.has_available()]
 
 
+@lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def unavailable_reason(row: dict[str, object], now: datetime) -> str | None:
     if row["paused_at"] is not None:
         return "paused_after_miss"  # R-MISS-4: until they say they are back
+    if not _known_zone(str(row["time_zone"])):
+        # Every write path checks the zone; a row that still holds a bad one costs that
+        # agent their referrals, said in the log, not every nearby consumer a failed intake.
+        logger.error(
+            "agent %s has an unknown time zone %r: passed over until it is corrected", row["agent_id"], row["time_zone"]
+        )
+        return "unknown_time_zone"
     weekly = row["weekly"]
     if weekly is None:
         return "no_schedule"

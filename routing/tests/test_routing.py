@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
+from agents.models import Agent
 from availability.models import OutOfOffice
 from eligibility.services import refresh_agent
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
@@ -198,6 +199,19 @@ def test_an_unanswered_safety_net_referral_is_closed_as_unserved_after_72_hours(
     referral.refresh_from_db()
     assert referral.status == Status.UNSERVED
     assert Event.objects.filter(referral=referral, kind="unserved").exists()
+
+
+def test_an_agent_whose_time_zone_is_unknown_is_passed_over_and_logged(caplog):
+    """A bad row (the admin refuses one now; it stored Mars/Base before) costs that agent
+    their referrals, said in the log, not every nearby consumer a failed intake."""
+    broken = make_agent("Broken", zip_code="85004", languages=["es"])
+    Agent.objects.filter(pk=broken.pk).update(time_zone="Mars/Base")
+    diego = make_agent("Diego", zip_code="85701", languages=["es"])
+    referral = intake()
+    assert pending_offer(referral).agent == diego
+    routed = Event.objects.get(referral=referral, kind="routed")
+    assert [(p["agent"], p["reason"]) for p in routed.data["passed_over"]] == [(broken.pk, "unknown_time_zone")]
+    assert f"agent {broken.pk} has an unknown time zone 'Mars/Base'" in caplog.text
 
 
 def test_ineligible_unregistered_and_suspended_agents_get_nothing():
