@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from agents import suspension
+from agents.forms import PhoneAndZipMixin
 from agents.models import SUSPENDED_BY_POLICY, Agent, MissPolicy
 from eligibility.importers.base import Report
 from eligibility.recheck import recheck_agent
-from geo.zips import Place, ZipError, lookup, us_time_zones
+from geo.zips import us_time_zones
 from lib.languages import LANGUAGES
-from lib.phones import us_phone
 from lib.states import NAMES as STATES
 
 
@@ -59,7 +59,7 @@ def _states() -> list[tuple[str, str]]:
     return sorted(((code, str(name)) for code, name in STATES.items()), key=lambda choice: choice[1])
 
 
-class AgentAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class AgentAdminForm(PhoneAndZipMixin, forms.ModelForm):  # type: ignore[type-arg]
     """An operator's edit of an agent, checked as the agent's own forms check it: a value
     routing cannot use (a language code it does not know, a ZIP that does not exist, a time
     zone no U.S. ZIP is in, a phone that is not a U.S. number, a language list typed as
@@ -78,21 +78,13 @@ class AgentAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     )
     time_zone = forms.ChoiceField(label=capfirst(_("time zone")), choices=_zones)
 
-    place: Place | None = None  # the ZIP's, once checked
-
+    # The agent's own checks (PhoneAndZipMixin), except that an agent who has not signed up
+    # yet has neither a phone nor a ZIP: blank stays blank.
     def clean_zip_code(self) -> str:
-        value = self.cleaned_data["zip_code"].strip()
-        if not value:
-            return value
-        try:
-            self.place = lookup(value)
-        except ZipError as exc:
-            raise forms.ValidationError(exc.args[0]) from None
-        return self.place.zip_code
+        return super().clean_zip_code() if self.cleaned_data["zip_code"].strip() else ""
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        return us_phone(value) if value else value
+        return super().clean_phone() if self.cleaned_data["phone"].strip() else ""
 
 
 @admin.register(Agent)

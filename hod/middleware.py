@@ -42,9 +42,9 @@ class NullCharactersAreRefusedMiddleware:
         field = self.field_with_null(request)
         if field is None:
             return self.get_response(request)
-        reason = _("%(field)s: null characters are not allowed. Nothing was changed.") % {"field": field}
         if request.path_info.startswith("/api/"):
             return JsonResponse({"errors": {field: [str(ProhibitNullCharactersValidator.message)]}}, status=400)
+        reason = _("%(field)s: null characters are not allowed. Nothing was changed.") % {"field": field}
         return render(request, "400.html", {"reason": reason}, status=400)
 
     @staticmethod

@@ -380,8 +380,8 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
     # page edited by hand) is refused over the saved hours, not shown back as posted, in
     # words for an agent rather than the formset's own ("Please submit at least 7 forms.").
     changed = _("This page was changed after it reached you. Reload it and try again: nothing was saved.")
-    day_errors = [changed] if days.is_bound and days.non_form_errors() else []
-    break_errors = [changed] if breaks.is_bound and breaks.non_form_errors() else []
+    day_errors = [changed] if days.non_form_errors() else []
+    break_errors = [changed] if breaks.non_form_errors() else []
     if len(days.forms) != len(DAYS):
         days = DayFormSet(prefix="day", initial=initial_days)
     if len(breaks.forms) > BREAK_ROWS:
