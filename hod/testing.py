@@ -99,7 +99,11 @@ def consumer(**overrides: object) -> dict[str, object]:
 
 
 def request_referral(now: datetime = WEEKDAY_MORNING, **overrides: object) -> Referral:
-    """Carmen's request through the real intake path (form, then submit), at `now`."""
+    """Carmen's request through the real intake path (form, then submit), at `now`.
+
+    Each call is a request of its own: after the first, a phone of its own too, since the
+    same request while the first is open would find the first (intake.services.submit)."""
+    overrides.setdefault("phone", f"602-555-01{(34 + Referral.objects.count()) % 100:02d}")
     form = request_form(consumer(**overrides), now)
     assert form.is_valid(), form.errors  # noqa: S101 - a test helper
     referral, _created = submit(form, now)

@@ -60,8 +60,11 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     """Store the consumer's request and offer it to the first agent before answering.
 
     Send an `Idempotency-Key` header: a retry with the same key returns the first answer
-    (200) and never creates a second referral. 503: the service is not taking requests (no
-    HealthCare.gov states are loaded for the plan year in force); nothing is stored.
+    (200) and never creates a second referral. The same request again (names in any letter
+    case, phone, ZIP, language) while the first still looks for an agent also answers 200
+    with the first, whatever its key: nobody is offered the same person twice. 503: the
+    service is not taking requests (no HealthCare.gov states are loaded for the plan year in
+    force); nothing is stored.
     """
     now = timezone.now()
     if not taking_requests(now):

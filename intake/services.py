@@ -18,7 +18,7 @@ from intake.forms import ConsumerRequestForm
 from lib.inserts import add
 from notifications import outbox
 from referrals.events import event
-from referrals.models import Referral
+from referrals.models import OPEN_STATUSES, Referral, fingerprint_of
 from routing.actions import route
 
 logger = logging.getLogger(__name__)
@@ -53,44 +53,77 @@ def request_form(data: Mapping[str, Any] | None, now: datetime) -> ConsumerReque
 def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | None = None) -> tuple[Referral, bool]:
     """Store a valid request and route it. Returns the referral and whether it is new.
 
-    A retry with the same Idempotency-Key returns the referral of the first call and
-    creates nothing: the referral's INSERT, the transaction's first statement, fails on the
-    unique key before any routing, and the first call's referral is read (concurrent retries
-    race on the same key; the loser reads). No look-up first: retries are rare, requests not.
+    Asking twice never puts one person before two agents. A retry with the same
+    Idempotency-Key finds the referral of the first call; so does the same request (names,
+    phone, ZIP, language: `fingerprint_of`) while its referral still looks for an agent,
+    whatever page or key it came with. No look-up first: retries are rare, requests not.
+    The referral's INSERT, the transaction's first statement, fails on the unique key or
+    the one open fingerprint before any routing, and the earlier referral is read. Should
+    that one have just been accepted or closed (nothing open to find), the request is
+    stored afresh: a consumer may ask again once their first request is answered.
     """
     data = form.cleaned_data
     place: Place = form.place  # type: ignore[assignment]
-    try:
-        with transaction.atomic():
-            referral = Referral(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                phone=data["phone"],
-                email=data["email"],
-                zip_code=place.zip_code,
-                city=place.city,
-                county=place.county,
-                state=place.state,
-                lat=place.lat,
-                lon=place.lon,
-                language=data["language"],
-                notice_language=data["language"] if data["language"] in NOTICE_LANGUAGES else page_language(),
-                consent_at=now,
-                plan_year=plan_year_at(now),
-                created_at=now,
-                idempotency_key=idempotency_key or None,
-            )
-            add(referral)  # one plain INSERT (lib.inserts): every consumer passes here
-            # Written with the routing decision's own event and messages: a round trip each.
-            received = event("received", now, actor="consumer", referral=referral, language=referral.language)
-            acknowledgement = outbox.consumer_message(
-                referral, "consumer_received", {"location": referral.location_label, "language": referral.language}, now
-            )
-            route(referral, now, rank=1, events=[received], messages=[acknowledgement])
-    except IntegrityError:
-        if idempotency_key:
-            existing = Referral.objects.filter(idempotency_key=idempotency_key).first()
-            if existing:
-                return existing, False
-        raise
-    return referral, True  # routing kept `status` up to date on this instance
+    fingerprint = fingerprint_of(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        phone=data["phone"],
+        zip_code=place.zip_code,
+        language=data["language"],
+    )
+    attempt = 1
+    while True:
+        try:
+            return _stored(data, place, now, idempotency_key, fingerprint), True
+        except IntegrityError:
+            earlier = _earlier(idempotency_key, fingerprint)
+            if earlier is not None:
+                return earlier, False
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+
+
+# Stored afresh at most this often when the earlier request keeps changing under us.
+ATTEMPTS = 3
+
+
+def _earlier(idempotency_key: str | None, fingerprint: str) -> Referral | None:
+    if idempotency_key:
+        by_key = Referral.objects.filter(idempotency_key=idempotency_key).first()
+        if by_key is not None:
+            return by_key
+    return Referral.objects.filter(fingerprint=fingerprint, status__in=OPEN_STATUSES).first()
+
+
+def _stored(
+    data: Mapping[str, Any], place: Place, now: datetime, idempotency_key: str | None, fingerprint: str
+) -> Referral:
+    with transaction.atomic():
+        referral = Referral(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+            email=data["email"],
+            zip_code=place.zip_code,
+            city=place.city,
+            county=place.county,
+            state=place.state,
+            lat=place.lat,
+            lon=place.lon,
+            language=data["language"],
+            notice_language=data["language"] if data["language"] in NOTICE_LANGUAGES else page_language(),
+            consent_at=now,
+            plan_year=plan_year_at(now),
+            created_at=now,
+            idempotency_key=idempotency_key or None,
+            fingerprint=fingerprint,
+        )
+        add(referral)  # one plain INSERT (lib.inserts): every consumer passes here
+        # Written with the routing decision's own event and messages: a round trip each.
+        received = event("received", now, actor="consumer", referral=referral, language=referral.language)
+        acknowledgement = outbox.consumer_message(
+            referral, "consumer_received", {"location": referral.location_label, "language": referral.language}, now
+        )
+        route(referral, now, rank=1, events=[received], messages=[acknowledgement])
+    return referral  # routing kept `status` up to date on this instance

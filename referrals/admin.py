@@ -32,7 +32,9 @@ class ReferralAdmin(admin.ModelAdmin):
     # The list shows no personal data; opening a referral does, and is audited (R-SEC-1).
     list_display = ("public_id", "location_label", "language", "status", "created_at", "accepted_by")
     list_filter = ("status", "state", "language")
-    readonly_fields = [f.name for f in Referral._meta.fields] + ["explanation"]
+    # The fingerprint is a digest of what the consumer asked: nothing an operator can read.
+    readonly_fields = [f.name for f in Referral._meta.fields if f.name != "fingerprint"] + ["explanation"]
+    exclude = ["fingerprint"]
     inlines = [OfferInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

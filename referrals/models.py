@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,14 @@ class NotGoodReason(models.TextChoices):
     WRONG_CONTACT = "wrong_contact", _("Wrong contact information")
     HAS_AGENT = "has_agent", _("Already has an agent")
     UNREACHABLE = "unreachable", _("Unreachable after three attempts")
+
+
+def fingerprint_of(*, first_name: str, last_name: str, phone: str, zip_code: str, language: str) -> str:
+    """The same request, however it is typed again: names case-folded (the form has already
+    collapsed their spaces), the phone in E.164, the five-digit ZIP. A household sharing a
+    phone asks once per person; a corrected ZIP or language is a new request."""
+    parts = (first_name.casefold(), last_name.casefold(), phone, zip_code, language)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class Referral(models.Model):
@@ -82,6 +91,11 @@ class Referral(models.Model):
     idempotency_key = models.CharField(
         max_length=200, null=True, blank=True, unique=True, verbose_name=_("idempotency key")
     )
+    # What the consumer asked (fingerprint_of): while this referral still looks for an agent,
+    # the same request again finds it instead of offering the same person to a second agent.
+    fingerprint = models.CharField(  # noqa: DJ001 - NULL, for referrals stored before it, never conflicts
+        max_length=64, null=True, blank=True, editable=False, verbose_name=_("request fingerprint")
+    )
     # R-STATUS-2: contact reminders already sent to the accepting agent (at 15, then 30 minutes).
     reminders_sent = models.PositiveSmallIntegerField(default=0, verbose_name=_("reminders sent"))
 
@@ -96,6 +110,13 @@ class Referral(models.Model):
             # The operator console: service levels by day received, and the live queue.
             models.Index(fields=["created_at"], name="referral_received"),
             models.Index(fields=["created_at"], name="referral_waiting", condition=Q(status="offered")),
+        ]
+        constraints = [
+            # One open referral per request: two alike sent at once both reach the INSERT,
+            # and the database lets one through (the other is answered with it).
+            models.UniqueConstraint(
+                fields=["fingerprint"], condition=Q(status__in=OPEN_STATUSES), name="one_open_referral_per_request"
+            )
         ]
 
     def __str__(self) -> str:

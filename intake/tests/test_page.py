@@ -43,13 +43,19 @@ def test_the_same_page_sent_twice_is_one_request_with_one_offer(client):
     assert Event.objects.filter(kind="received").count() == 1
 
 
-def test_each_page_has_its_own_key_and_two_pages_are_two_requests(client):
+def test_a_second_visit_asking_the_same_finds_the_first_request_and_a_second_person_asks_anew(client):
+    """A new page has a new key, but Carmen asking again (in other letter case) while her
+    request looks for an agent is still her one request; her husband on the same phone is his own."""
     make_agent("Ana", languages=["es"])
-    one, two = page_key(client.get("/")), page_key(client.get("/"))
-    assert one != two
-    client.post("/", {**CARMEN, "request_key": one})
-    client.post("/", {**CARMEN, "request_key": two})
-    assert Referral.objects.count() == 2
+    one, two, three = page_key(client.get("/")), page_key(client.get("/")), page_key(client.get("/"))
+    assert len({one, two, three}) == 3
+    first = client.post("/", {**CARMEN, "request_key": one})
+    again = client.post("/", {**CARMEN, "first_name": "CARMEN", "last_name": "ruiz", "request_key": two})
+    husband = client.post("/", {**CARMEN, "first_name": "Luis", "request_key": three})
+    assert first["Location"] == again["Location"] != husband["Location"]
+    assert sorted(Referral.objects.values_list("first_name", flat=True)) == ["Carmen", "Luis"]
+    assert Message.objects.filter(template="consumer_received").count() == 2
+    assert Offer.objects.count() == 2
 
 
 def test_a_corrected_page_sent_again_is_a_new_request_and_the_correction_is_kept(client):

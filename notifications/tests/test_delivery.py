@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent
-from intake.services import request_form, submit
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
 from notifications.channels import locmem
 from notifications.channels.base import DeliveryError
 from notifications.delivery import deliver_due
@@ -19,9 +18,7 @@ NOW = WEEKDAY_MORNING
 
 
 def new_referral(**overrides):
-    form = request_form(consumer(**overrides), NOW)
-    assert form.is_valid(), form.errors
-    return submit(form, NOW)[0]
+    return request_referral(NOW, **overrides)
 
 
 def test_an_offer_reaches_every_channel_of_the_preferred_method():

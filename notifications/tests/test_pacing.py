@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent
-from intake.services import request_form, submit
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
 from notifications.channels import locmem
 from notifications.delivery import Pacer, deliver_due
 from notifications.models import Message, MessageState
@@ -38,9 +37,7 @@ class FakeTime:
 
 
 def intake(now=NOW, **overrides) -> Referral:
-    form = request_form(consumer(**overrides), now)
-    assert form.is_valid(), form.errors
-    return submit(form, now)[0]
+    return request_referral(now, **overrides)
 
 
 def safety_net(agents: int) -> Referral:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent, sign_in_operator
-from intake.services import request_form, submit
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral, sign_in_operator
 from referrals.models import Event, Offer
 from routing.actions import accept
 
@@ -22,9 +21,7 @@ def operator_client(client):
 
 def new_referral():
     make_agent("Ana", languages=["es"])
-    form = request_form(consumer(first_name="Zenaida"), WEEKDAY_MORNING)
-    assert form.is_valid()
-    return submit(form, WEEKDAY_MORNING)[0]
+    return request_referral(WEEKDAY_MORNING, first_name="Zenaida")
 
 
 def test_the_referral_list_shows_no_personal_data(operator_client):

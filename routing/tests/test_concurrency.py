@@ -13,9 +13,9 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent, wait_until
+from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent, request_referral, wait_until
 from intake.services import request_form, submit
-from referrals.models import Offer, Outcome, Referral, Status
+from referrals.models import OPEN_STATUSES, Offer, Outcome, Referral, Status
 from routing import actions
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
@@ -24,9 +24,7 @@ OFF = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
 
 
 def new_referral(now=NOW, **overrides) -> Referral:
-    form = request_form(consumer(**overrides), now)
-    assert form.is_valid(), form.errors
-    return submit(form, now)[0]
+    return request_referral(now, **overrides)
 
 
 def run_together(workers: list, rounds: int) -> None:
@@ -262,3 +260,54 @@ def test_an_expiry_that_loses_a_deadlock_is_retried_at_once_not_set_aside():
     assert failed == []  # not quarantined…
     assert actions.expire_due_offers(due, failed=failed) == 1  # …and done on the next round
     assert Offer.objects.get(referral=referral, outcome=Outcome.PENDING).agent == diego
+
+
+def ask(phone: str, now=NOW) -> tuple[Referral, bool]:
+    form = request_form(consumer(phone=phone), now)
+    assert form.is_valid(), form.errors
+    return submit(form, now)
+
+
+def test_the_same_request_sent_twenty_times_at_once_is_one_referral_with_one_offer():
+    make_agent("Ana", languages=["es"])
+    make_agent("Diego", zip_code="85701", languages=["es"])
+    rounds, senders = 10, 20
+    answers: list[list[tuple[int, bool]]] = [[(0, False)] * senders for _ in range(rounds)]
+
+    def sender(index: int):
+        def work(round_: int) -> None:
+            referral, created = ask(f"602-555-{3000 + round_:04d}")
+            answers[round_][index] = (referral.pk, created)
+
+        return work
+
+    run_together([sender(i) for i in range(senders)], rounds)
+    for round_ in range(rounds):
+        assert len({pk for pk, _created in answers[round_]}) == 1, answers[round_]
+        assert [created for _pk, created in answers[round_]].count(True) == 1
+    assert Referral.objects.count() == rounds
+    assert Offer.objects.count() == rounds  # each offered once, to one agent
+
+
+def test_a_request_repeated_while_an_agent_accepts_it_is_found_or_stored_afresh_never_lost():
+    ana = make_agent("Ana", languages=["es"])
+    rounds = 40
+    firsts = [ask(f"602-555-{4000 + r:04d}")[0] for r in range(rounds)]
+    offers = [Offer.objects.get(referral=r, agent=ana).pk for r in firsts]
+    repeats: list[tuple[Referral, bool] | None] = [None] * rounds
+    accepted: list[str] = [""] * rounds
+
+    def accepter(round_: int) -> None:
+        accepted[round_] = actions.accept(offers[round_], ana, NOW + timedelta(minutes=1)).value
+
+    def repeater(round_: int) -> None:
+        repeats[round_] = ask(f"602-555-{4000 + round_:04d}", NOW + timedelta(minutes=1))
+
+    run_together([accepter, repeater], rounds)
+    assert accepted == ["accepted"] * rounds
+    for first, answer in zip(firsts, repeats, strict=True):
+        assert answer is not None
+        referral, created = answer
+        # Found while it was open, or, once Ana had it, asked afresh: never an error, never lost.
+        assert (referral.pk == first.pk and not created) or (referral.pk != first.pk and created)
+        assert Referral.objects.filter(phone=first.phone, status__in=OPEN_STATUSES).count() <= 1

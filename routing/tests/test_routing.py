@@ -9,8 +9,7 @@ from django.db import IntegrityError, transaction
 from agents.models import Agent
 from availability.models import OutOfOffice
 from eligibility.services import refresh_agent
-from hod.testing import WEEKDAY_MORNING, consumer, make_agent
-from intake.services import request_form, submit
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
 from notifications.models import Message
 from referrals.models import Event, Offer, Outcome, Referral, Status
 from routing import actions, candidates
@@ -21,11 +20,7 @@ NOW = WEEKDAY_MORNING
 
 
 def intake(now=NOW, **overrides) -> Referral:
-    form = request_form(consumer(**overrides), now)
-    assert form.is_valid(), form.errors
-    referral, created = submit(form, now)
-    assert created
-    return referral
+    return request_referral(now, **overrides)
 
 
 def pending_offer(referral: Referral) -> Offer:
