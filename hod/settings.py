@@ -38,13 +38,15 @@ if HOD_HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Content Security Policy: pages run only scripts served by this site, from files, so a
 # name or note that slipped past escaping could not run in the browser of an agent who
-# holds consumers' details. Inline styles stay allowed (the charts' bars, the admin's own
-# <style>): they cannot run code. No framing, no plugins, forms post only here.
+# holds consumers' details. Styles come from files too, so such markup cannot restyle a
+# page either (hide a warning, lay a fake button over a real one); the charts draw with
+# SVG attributes. The one exception is the offline page (portal.urls). No framing, no
+# plugins, forms post only here.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],

@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.urls import path
 from django.views.generic import TemplateView
 
@@ -23,8 +24,14 @@ urlpatterns = [
     path("help/", TemplateView.as_view(template_name="site/help.html"), name="help"),
     path("terms/", TemplateView.as_view(template_name="site/terms.html"), name="terms"),
     path("privacy/", TemplateView.as_view(template_name="site/privacy.html"), name="privacy"),
-    # What the installed app shows when the phone has no connection.
-    path("offline/", TemplateView.as_view(template_name="site/offline.html"), name="offline"),
+    # What the installed app shows when the phone has no connection. Only the page itself is
+    # kept for then, so its few styles are inline, the one page the policy lets style itself:
+    # it holds nothing but its own fixed words.
+    path(
+        "offline/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(TemplateView.as_view(template_name="site/offline.html")),
+        name="offline",
+    ),
     path("manifest.webmanifest", site.manifest, name="manifest"),
     path("sw.js", site.service_worker, name="service_worker"),
     path("favicon.ico", site.favicon),

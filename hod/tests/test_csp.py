@@ -20,6 +20,8 @@ INJECT = """() => {
     script.textContent = 'window.injected = "script"';
     document.body.append(script);
     document.body.insertAdjacentHTML('beforeend', '<img src="/nowhere.png" onerror="window.injected = \\'handler\\'">');
+    document.body.insertAdjacentHTML(
+        'beforeend', '<p id="restyled" style="color: rgb(1, 2, 3)">Accept</p><style>main { display: none }</style>');
 }"""
 
 
@@ -40,6 +42,7 @@ def policy(response: HttpResponse) -> dict[str, list[str]]:
 def assert_strict(response: HttpResponse) -> None:
     directives = policy(response)
     assert directives["script-src"] == ["'self'"]  # no inline code, no other site's
+    assert directives["style-src"] == ["'self'"]  # no inline styles: markup cannot restyle a page
     assert directives["default-src"] == ["'self'"]
     assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == ["'none'"]
     assert directives["form-action"] == ["'self'"]
@@ -68,6 +71,20 @@ def test_the_agents_and_the_operators_pages_carry_the_policy() -> None:
         assert_strict(response)
 
 
+@pytest.mark.django_db
+def test_only_the_offline_page_may_style_itself_and_it_shows_nothing_of_anyones() -> None:
+    """The installed app keeps that one page for when the phone has no connection, without
+    its stylesheet, so its few styles are inline; everything else about its policy is the
+    same, and it holds only its own fixed words."""
+    response = Client().get("/offline/")
+    offline, help_page = policy(response), policy(Client().get("/help/"))
+    assert offline.pop("style-src") == ["'self'", "'unsafe-inline'"]
+    assert help_page.pop("style-src") == ["'self'"]
+    assert offline == help_page  # as strict as any page in everything else: no inline script
+    page = response.content.decode()
+    assert "<form" not in page and "<script" not in page
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("reference_data")
 def test_a_script_slipped_into_a_page_does_not_run(live_server: Any, browser: Browser) -> None:
@@ -78,6 +95,10 @@ def test_a_script_slipped_into_a_page_does_not_run(live_server: Any, browser: Br
     assert page.evaluate("() => window.injected") is None
     assert any("inline script" in text for text in refused)  # the browser says why
     assert any("inline event handler" in text for text in refused)
+    # Nor does markup restyle the page: no hidden content, no look-alike buttons.
+    assert page.evaluate("() => getComputedStyle(document.getElementById('restyled')).color") != "rgb(1, 2, 3)"
+    assert page.locator("main").is_visible()
+    assert any("inline style" in text for text in refused)
     page.context.close()
 
 

@@ -236,6 +236,7 @@ PAGES = (
     "/availability/",
     "/profile/",
     "/help/",
+    "/offline/",  # what the installed app shows with no connection: the one page styled inline
     "/no-such-page/",  # the page a mistyped link ends on
 )
 
