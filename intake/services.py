@@ -17,8 +17,8 @@ from geo.zips import Place
 from intake.forms import ConsumerRequestForm
 from lib.inserts import add
 from notifications import outbox
-from referrals.events import event
-from referrals.models import OPEN_STATUSES, Referral, fingerprint_of
+from referrals.events import event, record
+from referrals.models import OPEN_STATUSES, Event, Referral, fingerprint_of
 from routing.actions import route
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
     The referral's INSERT, the transaction's first statement, fails on the unique key or
     the one open fingerprint before any routing, and the earlier referral is read. Should
     that one have just been accepted or closed (nothing open to find), the request is
-    stored afresh: a consumer may ask again once their first request is answered.
+    stored afresh: a consumer may ask again once their first request is answered. Asking
+    again is written in the referral's log ("asked_again"), for operators reading why a
+    consumer waited; a retry of the same key is the client's, not the consumer's, and is not.
     """
     data = form.cleaned_data
     place: Place = form.place  # type: ignore[assignment]
@@ -76,9 +78,13 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
         try:
             return _stored(data, place, now, idempotency_key, fingerprint), True
         except IntegrityError:
-            earlier = _earlier(idempotency_key, fingerprint)
-            if earlier is not None:
-                return earlier, False
+            by_key = _by_key(idempotency_key)
+            if by_key is not None:
+                return by_key, False
+            waiting = Referral.objects.filter(fingerprint=fingerprint, status__in=OPEN_STATUSES).first()
+            if waiting is not None:
+                _note_asked_again(waiting, now)
+                return waiting, False
             if attempt == ATTEMPTS:
                 raise
             attempt += 1
@@ -86,14 +92,18 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
 
 # Stored afresh at most this often when the earlier request keeps changing under us.
 ATTEMPTS = 3
+# The log keeps this many "asked again" of one referral: enough to tell a consumer who kept
+# trying, not a row per request of a script sending the same one over and over.
+ASKED_AGAIN_KEPT = 20
 
 
-def _earlier(idempotency_key: str | None, fingerprint: str) -> Referral | None:
-    if idempotency_key:
-        by_key = Referral.objects.filter(idempotency_key=idempotency_key).first()
-        if by_key is not None:
-            return by_key
-    return Referral.objects.filter(fingerprint=fingerprint, status__in=OPEN_STATUSES).first()
+def _by_key(idempotency_key: str | None) -> Referral | None:
+    return Referral.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+
+
+def _note_asked_again(referral: Referral, now: datetime) -> None:
+    if Event.objects.filter(referral=referral, kind="asked_again").count() < ASKED_AGAIN_KEPT:
+        record("asked_again", at=now, actor="consumer", referral=referral)
 
 
 def _stored(

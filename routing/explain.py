@@ -105,6 +105,7 @@ def ruled_out(referral: Referral, limit: int = 100) -> dict[str, Any]:
 # What operators read for each code of an explanation (the API keeps the codes).
 EVENT_LABELS = {
     "received": gettext_lazy("Request received"),
+    "asked_again": gettext_lazy("The consumer asked again while waiting"),
     "routed": gettext_lazy("Routed"),
     "accepted": pgettext_lazy("a referral's event", "Accepted"),
     "rejected": pgettext_lazy("a referral's event", "Rejected"),

@@ -14,9 +14,11 @@ from django.test import Client
 from django.utils import timezone
 
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
+from intake.services import ASKED_AGAIN_KEPT
 from notifications.models import Message
-from referrals.models import Offer, Referral, Status
+from referrals.models import Event, Offer, Referral, Status
 from routing import actions
+from routing.explain import explain
 
 pytestmark = pytest.mark.django_db
 OFF = [{"on": False, "start": "08:00", "end": "17:00"}] * 7
@@ -94,6 +96,24 @@ def test_once_an_agent_accepted_or_nobody_could_a_new_request_is_stored_afresh(c
         third = post(client)
     assert third.status_code == 201
     assert Referral.objects.count() == 3
+
+
+def test_asking_again_is_in_the_referrals_log_for_operators_a_clients_retry_is_not(client):
+    make_agent("Ana", languages=["es"], weekly=OFF)  # nobody on shift: Carmen waits
+    key = {"Idempotency-Key": "hc-1"}
+    first = client.post("/api/v1/referrals", consumer(), content_type="application/json", headers=key)
+    client.post("/api/v1/referrals", consumer(), content_type="application/json", headers=key)  # the client's retry
+    with time_machine.travel(WEEKDAY_MORNING + timedelta(minutes=20), tick=False):
+        post(client)  # Carmen, twenty minutes later
+    referral = Referral.objects.get(public_id=first.json()["id"])
+    timeline = [(item["event"], item["by"]) for item in explain(referral)["timeline"]]
+    assert timeline.count(("asked_again", "consumer")) == 1
+    assert timeline.index(("asked_again", "consumer")) == len(timeline) - 1
+    # A script sending the same request over and over fills the log only so far.
+    for _ in range(ASKED_AGAIN_KEPT + 5):
+        assert post(client).status_code == 200
+    assert Event.objects.filter(referral=referral, kind="asked_again").count() == ASKED_AGAIN_KEPT
+    assert Referral.objects.count() == 1
 
 
 def test_an_idempotency_key_still_finds_its_own_referral_first(client):
