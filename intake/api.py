@@ -43,6 +43,18 @@ IDEMPOTENCY_HEADER = {
 }
 
 
+# What each answer means, in the document (the schemas come from `response`, keyed by number).
+ANSWERS = {
+    201: {"description": "Stored and offered to the nearest available agent (or the safety net)."},
+    200: {
+        "description": "Already received: a retry with the same Idempotency-Key, or the same request while "
+        "its referral still looks for an agent. Nothing new is stored; the body is that referral's."
+    },
+    400: {"description": "Refused, each bad field named; nothing is stored."},
+    503: {"description": "Not taking requests (no HealthCare.gov states loaded for the plan year); nothing is stored."},
+}
+
+
 class ReceivedOut(Schema):
     id: str
     status: str
@@ -54,7 +66,7 @@ class ReceivedOut(Schema):
     response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 503: DetailOut},
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
-    openapi_extra={"parameters": [IDEMPOTENCY_HEADER]},
+    openapi_extra={"parameters": [IDEMPOTENCY_HEADER], "responses": ANSWERS},
 )
 def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[dict[str, object]]:
     """Store the consumer's request and offer it to the first agent before answering.
