@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from agents.models import Agent
 from eligibility.models import Coverage, FfmRegistration, ServedState
 from eligibility.services import plan_year_at
-from referrals.models import Offer, OfferKind, Outcome, Referral, Status
+from referrals.models import Event, Offer, OfferKind, Outcome, Referral, Status
 
 # Safety-net referrals listed one by one, oldest first; the counts cover them all.
 SAFETY_NET_ROWS = 50
@@ -72,10 +72,29 @@ def live_queue(now: datetime) -> LiveQueue:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # How often the consumer asked again while waiting (intake.services): the ones who keep
+    # trying are the first an operator may want to find an agent for.
+    asked_again = (
+        Event.objects.filter(referral=OuterRef("pk"), kind="asked_again")
+        .values("referral")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     rows = (
         safety_net.order_by("safety_net_at", "pk")
-        .annotate(notified=Coalesce(Subquery(notified), 0))
-        .values("pk", "public_id", "city", "county", "state", "language", "created_at", "safety_net_at", "notified")
+        .annotate(notified=Coalesce(Subquery(notified), 0), asked_again=Coalesce(Subquery(asked_again), 0))
+        .values(
+            "pk",
+            "public_id",
+            "city",
+            "county",
+            "state",
+            "language",
+            "created_at",
+            "safety_net_at",
+            "notified",
+            "asked_again",
+        )  # fmt: skip
     )
     for row in rows[:SAFETY_NET_ROWS]:
         row["reference"] = row.pop("public_id").hex[:8].upper()

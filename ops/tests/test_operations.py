@@ -64,11 +64,21 @@ def test_the_live_queue_shows_who_waits_and_for_how_long(operator, morning):
     assert "AZ 1 1" in cells(html, "by-state")
     safety_net = cells(html, "safety-net")
     reference = Referral.objects.get(language="vi").reference
-    assert f"{reference} Phoenix, Maricopa, AZ Vietnamese 23 min" in safety_net
+    assert f"{reference} Phoenix, Maricopa, AZ Vietnamese 23 min 2 0 71 h 37 min" in safety_net
     assert safety_net.endswith("71 h 37 min")  # 72 hours after it reached the safety net
     # Its reference opens the referral in the admin, where viewing the consumer is audited.
     nobody = Referral.objects.get(language="vi")
     assert f'<a href="/admin/referrals/referral/{nobody.pk}/change/"' in html
+
+
+def test_the_safety_net_list_shows_how_often_the_consumer_asked_again(operator, morning):
+    for minutes in (10, 20):
+        request_referral(NOW + timedelta(minutes=minutes), phone="602-555-0102", language="vi")
+    html = page(operator).content.decode()
+    reference = Referral.objects.get(language="vi").reference
+    assert "Agents emailed Asked again Closed as unserved in" in cells(html, "safety-net")
+    assert f"{reference} Phoenix, Maricopa, AZ Vietnamese 23 min 2 2 71 h 37 min" in cells(html, "safety-net")
+    assert "Carmen" not in html  # still no consumer's name
 
 
 def test_service_levels_follow_the_days_referrals(operator, morning):
