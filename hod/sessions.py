@@ -12,4 +12,4 @@ class SessionStore(db.SessionStore):
     treated as an unknown key is: a new, empty session."""
 
     def _validate_session_key(self, key: str | None) -> bool:
-        return bool(key) and 8 <= len(key or "") <= 40 and all(c in VALID_KEY_CHARS for c in key or "")
+        return key is not None and 8 <= len(key) <= 40 and all(c in VALID_KEY_CHARS for c in key)

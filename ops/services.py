@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -52,6 +52,12 @@ class LiveQueue:
         return self.now - self.oldest_safety_net_since if self.oldest_safety_net_since else None
 
 
+def _per_referral(rows: QuerySet[Any]) -> Coalesce:
+    """How many of `rows` each referral of the outer query has, as a correlated count."""
+    counted = rows.filter(referral=OuterRef("pk")).values("referral").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
 def live_queue(now: datetime) -> LiveQueue:
     queue = LiveQueue(now=now)
     offered = Referral.objects.filter(status=Status.OFFERED)
@@ -64,25 +70,15 @@ def live_queue(now: datetime) -> LiveQueue:
         kind=OfferKind.DIRECT, outcome=Outcome.PENDING, expires_at__lte=now
     ).count()
     closes_after = timedelta(hours=settings.HOD_SAFETY_NET_HOURS)
-    # The oldest first, off the safety-net index; then each listed row's notices counted
-    # (a correlated count, so only for the rows shown, not for the whole safety net).
-    notified = (
-        Offer.objects.filter(referral=OuterRef("pk"), kind=OfferKind.SAFETY_NET)
-        .values("referral")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    # How often the consumer asked again while waiting (intake.services): the ones who keep
-    # trying are the first an operator may want to find an agent for.
-    asked_again = (
-        Event.objects.filter(referral=OuterRef("pk"), kind="asked_again")
-        .values("referral")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+    # The oldest first, off the safety-net index; then, for the rows shown only (correlated
+    # counts, not over the whole safety net), the agents emailed and how often the consumer
+    # asked again while waiting (intake.services): the ones who keep trying stand out.
     rows = (
         safety_net.order_by("safety_net_at", "pk")
-        .annotate(notified=Coalesce(Subquery(notified), 0), asked_again=Coalesce(Subquery(asked_again), 0))
+        .annotate(
+            notified=_per_referral(Offer.objects.filter(kind=OfferKind.SAFETY_NET)),
+            asked_again=_per_referral(Event.objects.filter(kind="asked_again")),
+        )
         .values(
             "pk",
             "public_id",
@@ -94,7 +90,7 @@ def live_queue(now: datetime) -> LiveQueue:
             "safety_net_at",
             "notified",
             "asked_again",
-        )  # fmt: skip
+        )
     )
     for row in rows[:SAFETY_NET_ROWS]:
         row["reference"] = row.pop("public_id").hex[:8].upper()

@@ -34,7 +34,6 @@ class ReferralAdmin(admin.ModelAdmin):
     list_filter = ("status", "state", "language")
     # The fingerprint is a digest of what the consumer asked: nothing an operator can read.
     readonly_fields = [f.name for f in Referral._meta.fields if f.name != "fingerprint"] + ["explanation"]
-    exclude = ["fingerprint"]
     inlines = [OfferInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

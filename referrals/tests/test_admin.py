@@ -38,6 +38,7 @@ def test_opening_a_referral_shows_its_explanation_and_is_audited(operator_client
     page = client.get(f"/admin/referrals/referral/{referral.pk}/change/").content.decode()
     assert "Routing explanation" in page
     assert "&quot;chosen&quot;: &quot;Ana Tester" in page
+    assert "fingerprint" not in page and referral.fingerprint not in page  # a digest, nothing to read
     audit = Event.objects.get(kind="personal_data_viewed")
     assert audit.actor == f"operator:{user.pk}"
     assert audit.referral == referral
