@@ -60,7 +60,7 @@ class TokenAuth(HttpBearer):
 
 
 class ErrorsOut(Schema):
-    """HTTP 400: each malformed field by name, with why."""
+    """HTTP 400: each malformed field by name, with why (and intake's 429, on `phone`)."""
 
     errors: dict[str, list[str]]
 

@@ -241,6 +241,11 @@ HOD_OFFER_MINUTES = env_int("HOD_OFFER_MINUTES", 15, minimum=1)
 # Names the service worker's cache: a new release empties the old one.
 HOD_VERSION = "2026.11.23"
 HOD_PORTAL_REFRESH_SECONDS = env_int("HOD_PORTAL_REFRESH_SECONDS", 15, minimum=1)
+# Requests for one phone number stored within HOD_REQUESTS_PER_PHONE_HOURS, at most (0: no
+# limit). Past it a new request is refused, so nobody can set agents calling someone else's
+# number over and over; a household asks once a person, and asking again is not counted.
+HOD_REQUESTS_PER_PHONE = env_int("HOD_REQUESTS_PER_PHONE", 5, minimum=0)
+HOD_REQUESTS_PER_PHONE_HOURS = env_int("HOD_REQUESTS_PER_PHONE_HOURS", 24, minimum=1)
 # How long an unaccepted referral stays in the safety net before it is closed (R-ROUTE-8).
 HOD_SAFETY_NET_HOURS = env_int("HOD_SAFETY_NET_HOURS", 72, minimum=1)
 # Dispatcher: seconds between polls when idle, and how many rows one unit of work takes.

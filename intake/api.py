@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import JsonValue
 
 from hod.api import DetailOut, ErrorsOut
-from intake.services import closed_message, request_form, submit, taking_requests
+from intake.services import PhoneLimitReached, closed_message, request_form, submit, taking_requests
 from lib.languages import LANGUAGES
 
 router = Router(tags=["intake"])
@@ -51,6 +51,11 @@ ANSWERS = {
         "its referral still looks for an agent. Nothing new is stored; the body is that referral's."
     },
     400: {"description": "Refused, each bad field named; nothing is stored."},
+    429: {
+        "description": "Refused, on `phone`: that number already made HOD_REQUESTS_PER_PHONE requests (5 "
+        "unless set) within HOD_REQUESTS_PER_PHONE_HOURS (24); nothing is stored. The same request again "
+        "while its referral still looks for an agent is still 200."
+    },
     503: {"description": "Not taking requests (no HealthCare.gov states loaded for the plan year); nothing is stored."},
 }
 
@@ -63,7 +68,7 @@ class ReceivedOut(Schema):
 
 @router.post(
     "",
-    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 503: DetailOut},
+    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 429: ErrorsOut, 503: DetailOut},
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
     openapi_extra={"parameters": [IDEMPOTENCY_HEADER], "responses": ANSWERS},
@@ -76,7 +81,8 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     case, phone, ZIP, language) while the first still looks for an agent also answers 200
     with the first, whatever its key: nobody is offered the same person twice. 503: the
     service is not taking requests (no HealthCare.gov states are loaded for the plan year in
-    force); nothing is stored.
+    force); nothing is stored. 429: the phone number has made as many requests lately as one
+    number may (`phone` says so); nothing is stored.
     """
     now = timezone.now()
     if not taking_requests(now):
@@ -89,7 +95,10 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     form = request_form(payload.dict(), now)
     if not form.is_valid():
         return Status(400, {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}})
-    referral, created = submit(form, now, idempotency_key=key)
+    try:
+        referral, created = submit(form, now, idempotency_key=key)
+    except PhoneLimitReached as refusal:
+        return Status(429, {"errors": {"phone": [str(refusal)]}})
     body: dict[str, object] = {
         "id": str(referral.public_id),
         "status": referral.status,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from eligibility.services import plan_year_at, served_states
@@ -50,6 +50,25 @@ def request_form(data: Mapping[str, Any] | None, now: datetime) -> ConsumerReque
     return ConsumerRequestForm(data, served_states=served_states(plan_year_at(now)))
 
 
+class PhoneLimitReached(Exception):
+    """A new request for a phone number that has made HOD_REQUESTS_PER_PHONE lately."""
+
+    def __init__(self) -> None:
+        limit, hours = settings.HOD_REQUESTS_PER_PHONE, settings.HOD_REQUESTS_PER_PHONE_HOURS
+        super().__init__(
+            ngettext(
+                "This phone number has already asked for help %(count)s time in the last %(hours)s hours, "
+                "the most we take. You can ask again later, or get free help now from the Marketplace Call "
+                "Center at 1-800-318-2596 (TTY: 1-855-889-4325).",
+                "This phone number has already asked for help %(count)s times in the last %(hours)s hours, "
+                "the most we take. You can ask again later, or get free help now from the Marketplace Call "
+                "Center at 1-800-318-2596 (TTY: 1-855-889-4325).",
+                limit,
+            )
+            % {"count": limit, "hours": hours}
+        )
+
+
 def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | None = None) -> tuple[Referral, bool]:
     """Store a valid request and route it. Returns the referral and whether it is new.
 
@@ -63,6 +82,12 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
     stored afresh: a consumer may ask again once their first request is answered. Asking
     again is written in the referral's log ("asked_again"), for operators reading why a
     consumer waited; a retry of the same key is the client's, not the consumer's, and is not.
+
+    A new request for a phone number that already made HOD_REQUESTS_PER_PHONE within
+    HOD_REQUESTS_PER_PHONE_HOURS raises `PhoneLimitReached`, nothing stored: nobody can set
+    agents calling someone else's number over and over. Asking again and retries are still
+    answered with the earlier referral. Requests sent at the very same instant may pass the
+    count together; it is a brake on abuse, not a guarantee.
     """
     data = form.cleaned_data
     place: Place = form.place  # type: ignore[assignment]
@@ -73,18 +98,21 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
         zip_code=place.zip_code,
         language=data["language"],
     )
+    if _phone_at_limit(data["phone"], now):
+        earlier = _earlier(idempotency_key, fingerprint, now)
+        if earlier is None:
+            limit, hours = settings.HOD_REQUESTS_PER_PHONE, settings.HOD_REQUESTS_PER_PHONE_HOURS
+            logger.warning("intake refused a request: its phone number made %s requests in %s hours", limit, hours)
+            raise PhoneLimitReached
+        return earlier, False
     attempt = 1
     while True:
         try:
             return _stored(data, place, now, idempotency_key, fingerprint), True
         except IntegrityError:
-            by_key = _by_key(idempotency_key)
-            if by_key is not None:
-                return by_key, False
-            waiting = Referral.objects.filter(fingerprint=fingerprint, status__in=OPEN_STATUSES).first()
-            if waiting is not None:
-                _note_asked_again(waiting, now)
-                return waiting, False
+            earlier = _earlier(idempotency_key, fingerprint, now)
+            if earlier is not None:
+                return earlier, False
             if attempt == ATTEMPTS:
                 raise
             attempt += 1
@@ -95,6 +123,26 @@ ATTEMPTS = 3
 # The log keeps this many "asked again" of one referral: enough to tell a consumer who kept
 # trying, not a row per request of a script sending the same one over and over.
 ASKED_AGAIN_KEPT = 20
+
+
+def _phone_at_limit(phone: str, now: datetime) -> bool:
+    limit = settings.HOD_REQUESTS_PER_PHONE
+    if not limit:
+        return False
+    since = now - timedelta(hours=settings.HOD_REQUESTS_PER_PHONE_HOURS)
+    return Referral.objects.filter(phone=phone, created_at__gt=since).values("pk")[:limit].count() >= limit
+
+
+def _earlier(idempotency_key: str | None, fingerprint: str, now: datetime) -> Referral | None:
+    """The referral this request repeats: the one of its Idempotency-Key, or the same request
+    still open (that one's log notes the consumer asked again)."""
+    by_key = _by_key(idempotency_key)
+    if by_key is not None:
+        return by_key
+    waiting = Referral.objects.filter(fingerprint=fingerprint, status__in=OPEN_STATUSES).first()
+    if waiting is not None:
+        _note_asked_again(waiting, now)
+    return waiting
 
 
 def _by_key(idempotency_key: str | None) -> Referral | None:

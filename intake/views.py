@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.forms import ConsumerRequestForm
-from intake.services import closed_message, request_form, submit, taking_requests
+from intake.services import PhoneLimitReached, closed_message, request_form, submit, taking_requests
 from referrals.models import Referral
 
 TEMPLATE = "intake/get_contacted.html"
@@ -38,7 +38,11 @@ def get_contacted(request: HttpRequest) -> HttpResponse:
             None, _("This page was changed after it reached you. Check your details and press Get Contacted again.")
         )
     elif form.is_valid():
-        referral, _created = submit(form, now, idempotency_key=page_key(key, form) if key else None)
+        try:
+            referral, _created = submit(form, now, idempotency_key=page_key(key, form) if key else None)
+        except PhoneLimitReached as refusal:
+            form.add_error("phone", str(refusal))
+            return render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=429)
         return redirect("received", public_id=referral.public_id)
     return render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=400)
 

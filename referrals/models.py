@@ -110,6 +110,8 @@ class Referral(models.Model):
             # The operator console: service levels by day received, and the live queue.
             models.Index(fields=["created_at"], name="referral_received"),
             models.Index(fields=["created_at"], name="referral_waiting", condition=Q(status="offered")),
+            # Intake: how many requests one phone number made lately (HOD_REQUESTS_PER_PHONE).
+            models.Index(fields=["phone", "created_at"], name="referral_by_phone"),
         ]
         constraints = [
             # One open referral per request: two alike sent at once both reach the INSERT,
