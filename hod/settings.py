@@ -246,6 +246,9 @@ HOD_PORTAL_REFRESH_SECONDS = env_int("HOD_PORTAL_REFRESH_SECONDS", 15, minimum=1
 # number over and over; a household asks once a person, and asking again is not counted.
 HOD_REQUESTS_PER_PHONE = env_int("HOD_REQUESTS_PER_PHONE", 5, minimum=0)
 HOD_REQUESTS_PER_PHONE_HOURS = env_int("HOD_REQUESTS_PER_PHONE_HOURS", 24, minimum=1)
+# Days after a request when the consumer's name and contact data are erased from it
+# (referrals.retention); 0 keeps them. The program office sets it from its records schedule.
+HOD_CONSUMER_DATA_DAYS = env_int("HOD_CONSUMER_DATA_DAYS", 0, minimum=0)
 # How long an unaccepted referral stays in the safety net before it is closed (R-ROUTE-8).
 HOD_SAFETY_NET_HOURS = env_int("HOD_SAFETY_NET_HOURS", 72, minimum=1)
 # Dispatcher: seconds between polls when idle, and how many rows one unit of work takes.

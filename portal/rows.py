@@ -40,22 +40,20 @@ class Row:
     suggest_not_good: bool = False  # three tries, consumer never reached
     open: bool = False  # accepted only: no final status yet, attempts may be logged
     zone: str = "UTC"  # the display time zone, for the attempts' times
+    ours: bool = False  # accepted by this agent: the status selector applies
 
     @property
     def pending(self) -> bool:
         return self.status == "pending"
-
-    @property
-    def ours(self) -> bool:
-        """Accepted by this agent: the status selector applies."""
-        return bool(self.phone or self.email)
 
 
 def row(offer: Offer, agent: Agent, zone: ZoneInfo) -> Row:
     status = services.list_status(offer)
     referral = offer.referral
     shown = services.shows_consumer(offer, agent)
-    if shown:
+    if shown and referral.erased_at is not None:
+        name = _("Personal data erased")  # HOD_CONSUMER_DATA_DAYS after the request (referrals.retention)
+    elif shown:
         name = f"{referral.first_name} {referral.last_name}"
     elif status == "pending":
         name = _("Pending Referral")
@@ -88,4 +86,5 @@ def row(offer: Offer, agent: Agent, zone: ZoneInfo) -> Row:
         suggest_not_good=still_open and services.suggests_not_good(list(attempts)),
         open=still_open,
         zone=zone.key,
+        ours=shown,
     )

@@ -46,8 +46,15 @@ class OfferOut(Schema):
     language: str
     assigned_at: datetime
     expires_at: datetime | None
-    consumer: ConsumerOut | None = None
+    consumer: ConsumerOut | None = Field(
+        None,
+        description="The consumer's name and contact data: only on the offer this agent accepted, "
+        "until they are erased (HOD_CONSUMER_DATA_DAYS after the request; see `personal_data_erased_at`).",
+    )
     completion: str = ""
+    personal_data_erased_at: datetime | None = Field(
+        None, description="On the accepted offer: when the consumer's name and contact data were erased."
+    )
 
 
 def iso_date(value: Any) -> Any:
@@ -92,7 +99,8 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
     status = services.list_status(offer)
     referral = offer.referral
     consumer = None
-    if services.shows_consumer(offer, agent):
+    shown = services.shows_consumer(offer, agent)
+    if shown and referral.erased_at is None:
         consumer = ConsumerOut(
             first_name=referral.first_name, last_name=referral.last_name, phone=referral.phone, email=referral.email
         )
@@ -107,7 +115,8 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
         assigned_at=offer.offered_at,
         expires_at=offer.expires_at,
         consumer=consumer,
-        completion=referral.completion if consumer else "",
+        completion=referral.completion if shown else "",
+        personal_data_erased_at=referral.erased_at if shown else None,
     )
 
 

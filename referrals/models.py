@@ -96,6 +96,9 @@ class Referral(models.Model):
     fingerprint = models.CharField(  # noqa: DJ001 - NULL, for referrals stored before it, never conflicts
         max_length=64, null=True, blank=True, editable=False, verbose_name=_("request fingerprint")
     )
+    # When the consumer's name and contact data were erased (HOD_CONSUMER_DATA_DAYS after the
+    # request: referrals.retention); the referral's location, statuses and log stay.
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("personal data erased at"))
     # R-STATUS-2: contact reminders already sent to the accepting agent (at 15, then 30 minutes).
     reminders_sent = models.PositiveSmallIntegerField(default=0, verbose_name=_("reminders sent"))
 
@@ -112,6 +115,8 @@ class Referral(models.Model):
             models.Index(fields=["created_at"], name="referral_waiting", condition=Q(status="offered")),
             # Intake: how many requests one phone number made lately (HOD_REQUESTS_PER_PHONE).
             models.Index(fields=["phone", "created_at"], name="referral_by_phone"),
+            # The dispatcher's erasure of consumer data past HOD_CONSUMER_DATA_DAYS: oldest first.
+            models.Index(fields=["created_at"], name="referral_to_erase", condition=Q(erased_at__isnull=True)),
         ]
         constraints = [
             # One open referral per request: two alike sent at once both reach the INSERT,

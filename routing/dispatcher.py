@@ -1,11 +1,12 @@
 """The dispatcher: loops over units of work that each say whether more is waiting.
 
-One loop expires due offers and routes on, closes stale safety-net referrals and sends
-contact reminders; each channel (email, text, app) has a delivery loop of its own, paced
-to its provider's rate, so a slow provider delays neither the offers' 15 minutes nor the
-other channels (R-NOTIFY-3). Delivery loops wake the moment a message is committed
-(notifications.wake: LISTEN/NOTIFY on PostgreSQL, an in-process bell on SQLite), gather
-what else is committed in the next `HOD_DELIVERY_GATHER_SECONDS`, and otherwise poll.
+One loop expires due offers and routes on, closes stale safety-net referrals, sends
+contact reminders and erases consumer data past its time (referrals.retention); each
+channel (email, text, app) has a delivery loop of its own, paced to its provider's rate,
+so a slow provider delays neither the offers' 15 minutes nor the other channels
+(R-NOTIFY-3). Delivery loops wake the moment a message is committed (notifications.wake:
+LISTEN/NOTIFY on PostgreSQL, an in-process bell on SQLite), gather what else is committed
+in the next `HOD_DELIVERY_GATHER_SECONDS`, and otherwise poll.
 
 Several dispatchers may run at once (on PostgreSQL): every unit claims its rows with
 SKIP LOCKED, and a claim that was never committed is simply claimed again.
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from notifications import wake
 from notifications.delivery import Pacer, deliver_due
+from referrals.retention import erase_consumer_data
 from referrals.services import send_contact_reminders
 from routing.actions import close_stale_safety_net, expire_due_offers
 
@@ -49,7 +51,7 @@ class Dispatcher:
         self.quarantine: dict[int, datetime] = {}
 
     def route_once(self) -> bool:
-        """Expire, close and remind once; True when any of them filled its batch."""
+        """Expire, close, remind and erase once; True when any of them filled its batch."""
         now = self.clock()
         self.quarantine = {rid: until for rid, until in self.quarantine.items() if until > now}
         failed: list[int] = []
@@ -59,7 +61,8 @@ class Dispatcher:
             self.quarantine[referral_id] = now + BACKOFF
         closed = close_stale_safety_net(self.clock(), limit=self.batch)
         reminded = send_contact_reminders(self.clock(), limit=self.batch)
-        return expired + len(failed) >= expiry_batch or max(closed, reminded) >= self.batch
+        erased = erase_consumer_data(self.clock(), limit=self.batch)
+        return expired + len(failed) >= expiry_batch or max(closed, reminded, erased) >= self.batch
 
     def deliver_once(self, channel: str, pacer: Pacer) -> bool:
         """Send one claim's worth of one channel's due messages; True when it was full."""

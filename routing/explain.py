@@ -121,6 +121,7 @@ EVENT_LABELS = {
     "status_changed": gettext_lazy("Status changed"),
     "contact_attempt": gettext_lazy("Contact attempt logged"),
     "personal_data_viewed": gettext_lazy("Personal data viewed"),
+    "erased": gettext_lazy("Consumer's name and contact data erased"),
 }
 REASON_LABELS = {
     # Passed over when routed (availability.rules, routing.candidates).
