@@ -41,7 +41,8 @@ def get_contacted(request: HttpRequest) -> HttpResponse:
         try:
             referral, _created = submit(form, now, idempotency_key=page_key(key, form) if key else None)
         except PhoneLimitReached as refusal:
-            form.add_error("phone", str(refusal))
+            # Above the form, in place of "correct the fields": there is nothing to correct.
+            form.add_error(None, str(refusal))
             return render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=429)
         return redirect("received", public_id=referral.public_id)
     return render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=400)

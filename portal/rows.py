@@ -63,7 +63,8 @@ def row(offer: Offer, agent: Agent, zone: ZoneInfo) -> Row:
         name = str(services.LIST_STATUSES[status])
     pending = offer.outcome == Outcome.PENDING
     attempts = tuple(referral.contact_attempts.all()) if shown else ()
-    still_open = shown and referral.status in (Status.ACCEPTED, Status.IN_PROGRESS)
+    # Attempts are logged while the agent can still reach the consumer: not once erased.
+    still_open = shown and referral.status in (Status.ACCEPTED, Status.IN_PROGRESS) and referral.erased_at is None
     return Row(
         offer_id=offer.pk,
         referral_id=str(referral.public_id),

@@ -130,7 +130,7 @@ def test_the_log_says_a_request_was_refused_without_the_number(client, caplog):
     assert "0134" not in caplog.text and "Tomás" not in caplog.text
 
 
-def test_the_page_shows_the_refusal_at_the_phone_field_and_keeps_what_was_typed(client):
+def test_the_page_says_why_above_the_form_and_keeps_what_was_typed(client):
     fill_the_phone(client)
     before = stored()
     spanish = Client(headers={"Accept-Language": "es"})
@@ -138,9 +138,11 @@ def test_the_page_shows_the_refusal_at_the_phone_field_and_keeps_what_was_typed(
         key = spanish.get("/").context["request_key"]
         refused = spanish.post("/", {**consumer(**SIXTH), "consent": "on", "request_key": key})
     assert refused.status_code == 429
-    errors = refused.context["form"].errors
-    assert list(errors) == ["phone"]
-    assert errors["phone"][0].startswith("Este número de teléfono ya pidió ayuda 5 veces")
+    [why] = refused.context["form"].non_field_errors()
+    assert why.startswith("Este número de teléfono ya pidió ayuda 5 veces")
     html = refused.content.decode()
-    assert 'value="Tomás"' in html and "Este número de teléfono ya pidió ayuda" in html
+    alert = html[html.index('role="alert"') : html.index("</div>", html.index('role="alert"'))]
+    assert "Este número de teléfono ya pidió ayuda 5 veces" in alert
+    assert "Corrija los campos" not in html  # nothing on the form is wrong
+    assert 'value="Tomás"' in html and 'value="602-555-0134"' in html
     assert stored() == before

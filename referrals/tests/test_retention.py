@@ -132,6 +132,23 @@ def test_the_agent_sees_that_the_data_was_erased_on_the_page_the_export_and_the_
     assert (answer["status"], answer["completion"]) == ("completed", "qhp")
 
 
+def test_a_referral_left_in_progress_is_erased_too_and_can_still_be_closed(kept_30_days, ana):
+    agent, client = ana
+    referral = ask(NOW)
+    offer = Offer.objects.get(referral=referral, agent=agent)
+    assert actions.accept(offer.pk, agent, NOW + timedelta(minutes=3)) == "accepted"
+    page = client.get("/referrals/?date_from=2026-11-01").content.decode()
+    assert "Log contact attempt" in page
+    Dispatcher(clock=lambda: LATER).run_once()
+    page = client.get("/referrals/?date_from=2026-11-01").content.decode()
+    assert "Personal data erased" in page and "Save status" in page
+    assert "Log contact attempt" not in page  # nobody left to reach
+    closed = client.post(f"/referrals/{referral.public_id}/status/", {"status": "not_good", "reason": "unreachable"})
+    assert closed.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.status, referral.first_name) == (Status.NOT_GOOD, "")
+
+
 def _token(agent) -> str:
     out = io.StringIO()
     call_command("create_api_token", agent.user.username, stdout=out)
