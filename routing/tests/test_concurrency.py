@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent, request_referral, wait_until
 from intake.services import request_form, submit
@@ -311,3 +311,37 @@ def test_a_request_repeated_while_an_agent_accepts_it_is_found_or_stored_afresh_
         # Found while it was open, or, once Ana had it, asked afresh: never an error, never lost.
         assert (referral.pk == first.pk and not created) or (referral.pk != first.pk and created)
         assert Referral.objects.filter(phone=first.phone, status__in=OPEN_STATUSES).count() <= 1
+
+
+def test_a_repeat_whose_request_is_accepted_between_its_failed_insert_and_the_look_up_is_stored_afresh():
+    """The narrow window of `submit`: the INSERT fails on the open request's fingerprint,
+    then, before the look-up, Ana accepts that request from her own connection. Nothing is
+    left open to answer with, so the request is stored and routed afresh, not refused."""
+    ana = make_agent("Ana", languages=["es"])
+    first, _created = ask("602-555-5000")
+    offer = Offer.objects.get(referral=first, agent=ana)
+    accepted: list[str] = []
+
+    def ana_accepts() -> None:
+        try:
+            accepted.append(actions.accept(offer.pk, ana, NOW + timedelta(minutes=1)).value)
+        finally:
+            connection.close()
+
+    def accept_after_the_failed_insert(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except IntegrityError:
+            if not accepted:  # the first failure only
+                thread = threading.Thread(target=ana_accepts)
+                thread.start()
+                thread.join()
+            raise
+
+    with connection.execute_wrapper(accept_after_the_failed_insert):
+        again, created = ask("602-555-5000", NOW + timedelta(minutes=1))
+    assert accepted == ["accepted"]
+    first.refresh_from_db()
+    assert (first.status, first.accepted_by) == (Status.ACCEPTED, ana)
+    assert created and again.pk != first.pk and again.status in OPEN_STATUSES
+    assert Referral.objects.filter(phone="+16025555000").count() == 2
