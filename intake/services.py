@@ -76,8 +76,8 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
     Idempotency-Key finds the referral of the first call; so does the same request (names,
     phone, ZIP, language: `fingerprint_of`) while its referral still looks for an agent,
     whatever page or key it came with. No look-up first: retries are rare, requests not.
-    The referral's INSERT, the transaction's first statement, fails on the unique key or
-    the one open fingerprint before any routing, and the earlier referral is read. Should
+    The referral's INSERT, the transaction's first write, fails on the unique key or the
+    one open fingerprint before any routing, and the earlier referral is read. Should
     that one have just been accepted or closed (nothing open to find), the request is
     stored afresh: a consumer may ask again once their first request is answered. Asking
     again is written in the referral's log ("asked_again"), for operators reading why a
@@ -86,8 +86,8 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
     A new request for a phone number that already made HOD_REQUESTS_PER_PHONE within
     HOD_REQUESTS_PER_PHONE_HOURS raises `PhoneLimitReached`, nothing stored: nobody can set
     agents calling someone else's number over and over. Asking again and retries are still
-    answered with the earlier referral. Requests sent at the very same instant may pass the
-    count together; it is a brake on abuse, not a guarantee.
+    answered with the earlier referral. The count is exact however many arrive at once:
+    requests for one number take turns (an advisory lock on PostgreSQL; SQLite's write lock).
     """
     data = form.cleaned_data
     place: Place = form.place  # type: ignore[assignment]
@@ -98,21 +98,18 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
         zip_code=place.zip_code,
         language=data["language"],
     )
-    if _phone_at_limit(data["phone"], now):
-        earlier = _earlier(idempotency_key, fingerprint, now)
-        if earlier is None:
-            limit, hours = settings.HOD_REQUESTS_PER_PHONE, settings.HOD_REQUESTS_PER_PHONE_HOURS
-            logger.warning("intake refused a request: its phone number made %s requests in %s hours", limit, hours)
-            raise PhoneLimitReached
-        return earlier, False
     attempt = 1
     while True:
         try:
             return _stored(data, place, now, idempotency_key, fingerprint), True
-        except IntegrityError:
+        except (IntegrityError, PhoneLimitReached) as refusal:
             earlier = _earlier(idempotency_key, fingerprint, now)
             if earlier is not None:
                 return earlier, False
+            if isinstance(refusal, PhoneLimitReached):
+                limit, hours = settings.HOD_REQUESTS_PER_PHONE, settings.HOD_REQUESTS_PER_PHONE_HOURS
+                logger.warning("intake refused a request: its phone number made %s requests in %s hours", limit, hours)
+                raise
             if attempt == ATTEMPTS:
                 raise
             attempt += 1
@@ -132,15 +129,24 @@ PHONE_REQUESTS_SQL = (
 )
 
 
-def _phone_at_limit(phone: str, now: datetime) -> bool:
+# Requests for one number wait on each other until commit, so that their count is exact.
+PHONE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(%s))"
+
+
+def _check_phone(phone: str, now: datetime) -> None:
+    """Inside the request's transaction: PhoneLimitReached once the number has made
+    HOD_REQUESTS_PER_PHONE requests within HOD_REQUESTS_PER_PHONE_HOURS."""
     limit = settings.HOD_REQUESTS_PER_PHONE
     if not limit:
-        return False
+        return
     since = connection.ops.adapt_datetimefield_value(now - timedelta(hours=settings.HOD_REQUESTS_PER_PHONE_HOURS))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions already take turns
+            cursor.execute(PHONE_LOCK_SQL, [f"intake-phone:{phone}"])
         cursor.execute(PHONE_REQUESTS_SQL, [phone, since, limit])
         (recent,) = cursor.fetchone()
-    return bool(recent >= limit)
+    if recent >= limit:
+        raise PhoneLimitReached
 
 
 def _earlier(idempotency_key: str | None, fingerprint: str, now: datetime) -> Referral | None:
@@ -168,6 +174,7 @@ def _stored(
     data: Mapping[str, Any], place: Place, now: datetime, idempotency_key: str | None, fingerprint: str
 ) -> Referral:
     with transaction.atomic():
+        _check_phone(data["phone"], now)
         referral = Referral(
             first_name=data["first_name"],
             last_name=data["last_name"],

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent, request_referral, wait_until
-from intake.services import request_form, submit
+from intake.services import PhoneLimitReached, request_form, submit
 from referrals.models import OPEN_STATUSES, Offer, Outcome, Referral, Status
 from routing import actions
 
@@ -345,3 +345,26 @@ def test_a_repeat_whose_request_is_accepted_between_its_failed_insert_and_the_lo
     assert (first.status, first.accepted_by) == (Status.ACCEPTED, ana)
     assert created and again.pk != first.pk and again.status in OPEN_STATUSES
     assert Referral.objects.filter(phone="+16025555000").count() == 2
+
+
+def test_twenty_people_asking_at_once_on_one_phone_store_exactly_the_limit():
+    """HOD_REQUESTS_PER_PHONE (5) holds however many arrive at once: requests for one number
+    take turns, so a script cannot slip a burst past the count."""
+    make_agent("Ana", languages=["es"])
+    rounds, senders = 5, 20
+    stored: list[list[bool]] = [[False] * senders for _ in range(rounds)]
+
+    def sender(index: int):
+        def work(round_: int) -> None:
+            form = request_form(consumer(first_name=f"Carmen{chr(97 + index)}", phone=f"602-555-{6000 + round_}"), NOW)
+            assert form.is_valid(), form.errors
+            try:
+                _referral, stored[round_][index] = submit(form, NOW)
+            except PhoneLimitReached:
+                stored[round_][index] = False
+
+        return work
+
+    run_together([sender(i) for i in range(senders)], rounds)
+    assert [row.count(True) for row in stored] == [5] * rounds
+    assert Referral.objects.count() == 5 * rounds
