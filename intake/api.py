@@ -3,14 +3,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import JsonValue
 
 from hod.api import DetailOut, ErrorsOut
-from intake.services import PhoneLimitReached, closed_message, request_form, submit, taking_requests
+from intake.services import PhoneLimitReached, closed_message, request_form, retry_after, submit, taking_requests
 from lib.languages import LANGUAGES
 
 router = Router(tags=["intake"])
@@ -54,7 +54,13 @@ ANSWERS = {
     429: {
         "description": "Refused, on `phone`: that number already made HOD_REQUESTS_PER_PHONE requests (5 "
         "unless set) within HOD_REQUESTS_PER_PHONE_HOURS (24); nothing is stored. The same request again "
-        "while its referral still looks for an agent is still 200."
+        "while its referral still looks for an agent is still 200.",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until the number may ask again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
     },
     503: {"description": "Not taking requests (no HealthCare.gov states loaded for the plan year); nothing is stored."},
 }
@@ -73,7 +79,9 @@ class ReceivedOut(Schema):
     auth=None,
     openapi_extra={"parameters": [IDEMPOTENCY_HEADER], "responses": ANSWERS},
 )
-def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[dict[str, object]]:
+def create_referral(
+    request: HttpRequest, payload: ConsumerRequestIn, response: HttpResponse
+) -> Status[dict[str, object]]:
     """Store the consumer's request and offer it to the first agent before answering.
 
     Send an `Idempotency-Key` header: a retry with the same key returns the first answer
@@ -98,6 +106,7 @@ def create_referral(request: HttpRequest, payload: ConsumerRequestIn) -> Status[
     try:
         referral, created = submit(form, now, idempotency_key=key)
     except PhoneLimitReached as refusal:
+        response["Retry-After"] = retry_after(refusal, now)
         return Status(429, {"errors": {"phone": [str(refusal)]}})
     body: dict[str, object] = {
         "id": str(referral.public_id),

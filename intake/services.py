@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,9 +52,11 @@ def request_form(data: Mapping[str, Any] | None, now: datetime) -> ConsumerReque
 
 
 class PhoneLimitReached(Exception):
-    """A new request for a phone number that has made HOD_REQUESTS_PER_PHONE lately."""
+    """A new request for a phone number that has made HOD_REQUESTS_PER_PHONE lately; the
+    number may ask again at `retry_at`, when the oldest of those leaves the window."""
 
-    def __init__(self) -> None:
+    def __init__(self, retry_at: datetime) -> None:
+        self.retry_at = retry_at
         limit, hours = settings.HOD_REQUESTS_PER_PHONE, settings.HOD_REQUESTS_PER_PHONE_HOURS
         super().__init__(
             ngettext(
@@ -67,6 +70,11 @@ class PhoneLimitReached(Exception):
             )
             % {"count": limit, "hours": hours}
         )
+
+
+def retry_after(refusal: PhoneLimitReached, now: datetime) -> str:
+    """The refusal's Retry-After header: whole seconds, at least one."""
+    return str(max(1, math.ceil((refusal.retry_at - now).total_seconds())))
 
 
 def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | None = None) -> tuple[Referral, bool]:
@@ -139,14 +147,17 @@ def _check_phone(phone: str, now: datetime) -> None:
     limit = settings.HOD_REQUESTS_PER_PHONE
     if not limit:
         return
-    since = connection.ops.adapt_datetimefield_value(now - timedelta(hours=settings.HOD_REQUESTS_PER_PHONE_HOURS))
+    window = timedelta(hours=settings.HOD_REQUESTS_PER_PHONE_HOURS)
+    since = now - window
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions already take turns
             cursor.execute(PHONE_LOCK_SQL, [f"intake-phone:{phone}"])
-        cursor.execute(PHONE_REQUESTS_SQL, [phone, since, limit])
+        cursor.execute(PHONE_REQUESTS_SQL, [phone, connection.ops.adapt_datetimefield_value(since), limit])
         (recent,) = cursor.fetchone()
     if recent >= limit:
-        raise PhoneLimitReached
+        recent_times = Referral.objects.filter(phone=phone, created_at__gt=since).order_by("-created_at")
+        oldest_counted = recent_times.values_list("created_at", flat=True)[limit - 1]
+        raise PhoneLimitReached(oldest_counted + window)
 
 
 def _earlier(idempotency_key: str | None, fingerprint: str, now: datetime) -> Referral | None:

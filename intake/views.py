@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.forms import ConsumerRequestForm
-from intake.services import PhoneLimitReached, closed_message, request_form, submit, taking_requests
+from intake.services import PhoneLimitReached, closed_message, request_form, retry_after, submit, taking_requests
 from referrals.models import Referral
 
 TEMPLATE = "intake/get_contacted.html"
@@ -43,7 +43,9 @@ def get_contacted(request: HttpRequest) -> HttpResponse:
         except PhoneLimitReached as refusal:
             # Above the form, in place of "correct the fields": there is nothing to correct.
             form.add_error(None, str(refusal))
-            return render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=429)
+            page = render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=429)
+            page["Retry-After"] = retry_after(refusal, now)
+            return page
         return redirect("received", public_id=referral.public_id)
     return render(request, TEMPLATE, {"form": form, "request_key": key or uuid.uuid4()}, status=400)
 

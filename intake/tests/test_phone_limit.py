@@ -50,6 +50,7 @@ def test_a_sixth_request_for_one_phone_within_a_day_is_refused_naming_the_phone_
         # The number written another way is the same number.
         refused = post(client, phone="(602) 555-0134", **SIXTH)
     assert refused.status_code == 429
+    assert refused["Retry-After"] == str(21 * 3600)  # when the first five leave the 24 hours
     assert refused.json() == {
         "errors": {
             "phone": [
@@ -67,7 +68,8 @@ def test_a_sixth_request_for_one_phone_within_a_day_is_refused_naming_the_phone_
 def test_the_limit_counts_the_last_24_hours_to_the_second(client):
     fill_the_phone(client)
     with time_machine.travel(WEEKDAY_MORNING + timedelta(hours=24, seconds=-1), tick=False):
-        assert post(client, **SIXTH).status_code == 429
+        last_second = post(client, **SIXTH)
+    assert (last_second.status_code, last_second["Retry-After"]) == (429, "1")
     with time_machine.travel(WEEKDAY_MORNING + timedelta(hours=24), tick=False):
         assert post(client, **SIXTH).status_code == 201
     assert Referral.objects.filter(first_name="Tomás").count() == 1
@@ -137,7 +139,7 @@ def test_the_page_says_why_above_the_form_and_keeps_what_was_typed(client):
     with time_machine.travel(WEEKDAY_MORNING, tick=False):
         key = spanish.get("/").context["request_key"]
         refused = spanish.post("/", {**consumer(**SIXTH), "consent": "on", "request_key": key})
-    assert refused.status_code == 429
+    assert (refused.status_code, refused["Retry-After"]) == (429, str(24 * 3600))
     [why] = refused.context["form"].non_field_errors()
     assert why.startswith("Este número de teléfono ya pidió ayuda 5 veces")
     html = refused.content.decode()
