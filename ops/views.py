@@ -82,6 +82,7 @@ def operations(request: HttpRequest) -> HttpResponse:
         "period": period,
         "levels": levels,
         "offer_minutes": settings.HOD_OFFER_MINUTES,
+        "consumer_data_days": settings.HOD_CONSUMER_DATA_DAYS,
     }
     return render(request, "ops/operations.html", context, status=200 if levels else 400)
 

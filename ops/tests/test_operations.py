@@ -174,3 +174,18 @@ def test_weeks_before_a_plan_year_starts_the_console_says_what_it_still_needs(cl
         operator.force_login(User.objects.get(username="op"))
         ServedState.objects.filter(plan_year=2028).delete()  # two months ahead: not yet a worry
         assert 'id="plan-year"' not in console(operator)
+
+
+def test_the_console_says_how_long_consumer_data_is_kept(operator, settings):
+    def retention(html: str) -> str:
+        start = html.index('<p id="retention">')
+        return html[start : html.index("</p>", start)]
+
+    kept = retention(page(operator).content.decode())
+    assert "kept with no time limit (HOD_CONSUMER_DATA_DAYS sets one)" in kept
+    settings.HOD_CONSUMER_DATA_DAYS = 90
+    erased = retention(page(operator).content.decode())
+    assert "erased 90 days after their request" in erased
+    assert 'href="/admin/referrals/event/?kind=erased"' in erased
+    spanish = retention(page(operator, HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    assert "se borran 90 días después de su solicitud" in spanish
