@@ -148,6 +148,11 @@ def log_attempt(referral: Referral, agent: Agent, now: datetime, *, method: str,
         raise StatusError("referral", str(_("Only the agent who accepted this referral can log contact attempts.")))
     if locked.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
         raise StatusError("referral", str(_("This referral is closed: its status is already set.")))
+    if locked.erased_at is not None:
+        # Nothing left to reach the consumer by (HOD_CONSUMER_DATA_DAYS): a logged attempt would be untrue.
+        raise StatusError(
+            "referral", str(_("The consumer's contact data was erased: there is no one left to contact."))
+        )
     if method not in ContactMethod.values:
         raise StatusError("method", str(_("Choose how you tried to reach the consumer.")))
     if result not in ContactResult.values:

@@ -143,6 +143,12 @@ def test_a_referral_left_in_progress_is_erased_too_and_can_still_be_closed(kept_
     page = client.get("/referrals/?date_from=2026-11-01").content.decode()
     assert "Personal data erased" in page and "Save status" in page
     assert "Log contact attempt" not in page  # nobody left to reach
+    # A page opened before the erasure still holds the form: its post is refused, nothing logged.
+    late = client.post(f"/referrals/{referral.public_id}/attempts/", {"method": "phone", "result": "no_answer"})
+    assert late.status_code == 302
+    page = client.get("/referrals/?date_from=2026-11-01").content.decode()
+    assert "The consumer&#x27;s contact data was erased" in page
+    assert not referral.contact_attempts.exists()
     closed = client.post(f"/referrals/{referral.public_id}/status/", {"status": "not_good", "reason": "unreachable"})
     assert closed.status_code == 302
     referral.refresh_from_db()
