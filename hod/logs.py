@@ -1,6 +1,7 @@
 """Log records as operators read them: a UTC timestamp first, whatever the server's zone;
 one line of text, or one JSON object (LOG_FORMAT=json) for log pipelines; never a phone
-number or an email address (R-SEC-1: logs travel further than the database)."""
+number, an email address or a row's values quoted by a database error (R-SEC-1: logs
+travel further than the database)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from pythonjsonlogger.json import JsonFormatter
 from lib.phones import replace_phone_numbers
 
 EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# PostgreSQL's DETAIL of a failed constraint quotes the row's values, names included:
+# "Failing row contains (…)" and "Key (phone, created_at)=(…) already exists". The columns
+# stay, so the line still says which constraint and which fields.
+ROW_VALUES = re.compile(r"(Failing row contains |Key \([^()]*\)=)\(.*\)")
 
 
 def utc(seconds: float | None = None) -> time.struct_time:
@@ -28,8 +33,9 @@ class UTCJsonFormatter(JsonFormatter):
 
 
 def without_contacts(text: str) -> str:
-    """`text` with every email address and phone number in it replaced by a placeholder."""
-    return replace_phone_numbers(EMAIL.sub("<email>", text), "<phone>")
+    """`text` with every email address and phone number in it, and the row values a
+    database error quotes, replaced by placeholders."""
+    return replace_phone_numbers(EMAIL.sub("<email>", ROW_VALUES.sub(r"\1(<values>)", text)), "<phone>")
 
 
 class WithoutContacts(logging.Filter):

@@ -5,13 +5,18 @@ text, or as JSON objects for a log pipeline (LOG_FORMAT=json)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hod.testing import ROOT, deployment_env
+import pytest
+from django.db import IntegrityError, connection
+
+from hod.logs import WithoutContacts
+from hod.testing import ROOT, deployment_env, request_referral
 
 LOG = """
 import django, logging
@@ -117,3 +122,26 @@ def test_json_log_lines_carry_no_contact_data_either(tmp_path: Path) -> None:
     assert request["message"] == "Internal Server Error: /portal/referrals/"
     assert (request["request"], request["status_code"]) == ("GET /portal/referrals/", 500)  # no query string
     assert request["exc_info"].endswith("message 7")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_quoting_a_consumers_row_is_logged_without_its_values() -> None:
+    """PostgreSQL's DETAIL quotes the failing row, the consumer's name with it: the line keeps
+    the error and the columns, not the values."""
+    request_referral(first_name="Carmen", last_name="Ruiz")
+    broken = "INSERT INTO referrals_referral (first_name, last_name, phone) VALUES ('Carmen', 'Ruiz', '+16025550134')"
+    twice = "INSERT INTO referrals_referral SELECT (r).* FROM (SELECT r FROM referrals_referral r) s"
+    texts = []
+    for sql in (broken, twice):
+        with pytest.raises(IntegrityError) as raised, connection.cursor() as cursor:
+            cursor.execute(sql)
+        texts.append(str(raised.value))
+        record = logging.LogRecord("routing.dispatcher", logging.ERROR, __file__, 1, "round failed", None, None)
+        record.exc_info = (raised.type, raised.value, raised.tb)
+        WithoutContacts().filter(record)
+        assert "Carmen" not in record.exc_text and "Ruiz" not in record.exc_text, record.exc_text
+        texts.append(record.exc_text)
+    assert "Carmen" in texts[0] and "Carmen" not in texts[1]  # PostgreSQL quotes her; the log does not
+    assert texts[1].splitlines()[-1] == "DETAIL:  Failing row contains (<values>)."
+    assert re.search(r"DETAIL:  Key \(id\)=\(<values>\) already exists\.$", texts[3])
