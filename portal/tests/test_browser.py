@@ -87,6 +87,8 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     assert page.evaluate("window.__sameDocument") is True  # no reload
     assert "(602) 555-0134" in page.inner_text("#referral-rows")
     assert "Contact the consumer now" in page.inner_text("#referral-rows")
+    expires = page.locator("#referral-rows tr", has_text="Carmen Ruiz").locator("td[data-label='Referral Expires']")
+    assert expires.is_visible() is (window == "desktop")  # a phone's card shows no empty "Referral Expires:"
 
     completion = page.locator("#referral-rows select[name=completion]")
     assert not completion.is_visible()  # the subcategory appears with Referral Completed
