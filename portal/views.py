@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,7 +61,9 @@ from routing import actions
 
 P = ParamSpec("P")
 MISSED_WINDOW = timedelta(days=7)
-LIST_LIMIT = 200
+# Manage Referrals lists an agent's referrals newest first, this many a page: in open
+# enrollment a busy agent has hundreds, and every older one stays a page away.
+PER_PAGE = 50
 
 
 def agent_page(
@@ -126,10 +129,17 @@ def _search_of(form: SearchForm) -> services.Search:
     )
 
 
-def _rows(agent: Agent, search: services.Search) -> list[rows.Row]:
+def _page(request: HttpRequest, agent: Agent, search: services.Search) -> tuple[Page[Offer], list[rows.Row]]:
+    """The page of the list asked for by `?page=` (the first when it is not a number, the
+    last when it is past the end, as the links never ask for either) and its rows."""
     zone = ZoneInfo(search.time_zone)
     offers = services.offers_for(agent, search).prefetch_related("referral__contact_attempts")
-    return [rows.row(offer, agent, zone) for offer in offers[:LIST_LIMIT]]
+    page = Paginator(offers, PER_PAGE).get_page(request.GET.get("page"))
+    return page, [rows.row(offer, agent, zone) for offer in page.object_list]
+
+
+def _page_query(page: Page[Offer]) -> str:
+    return f"?page={page.number}" if page.number > 1 else ""
 
 
 def todays_availability(request: HttpRequest, agent: Agent, now: datetime) -> availability.Today:
@@ -152,10 +162,14 @@ def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
         return redirect("agent_home")  # the search stays out of the address, and Reload asks nothing
     missed = Offer.objects.filter(agent=agent, outcome=Outcome.EXPIRED, decided_at__gte=now - MISSED_WINDOW).count()
     today = todays_availability(request, agent, now)
+    page, rows_of_page = _page(request, agent, search)
     context = {
         "agent": agent,
         "form": form,
-        "rows": _rows(agent, search),
+        "rows": rows_of_page,
+        "page": page,
+        "pages": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "rows_url": reverse("referral_rows") + _page_query(page),
         "missed": missed,
         "reasons": [str(REASONS.get(code, code)) for code in agent.ineligibility],
         "receiving": today.on,  # off when paused too
@@ -169,7 +183,10 @@ def manage(request: HttpRequest, agent: Agent) -> HttpResponse:
 def table_rows(request: HttpRequest, agent: Agent) -> HttpResponse:
     """The list's rows alone, for the page to refresh itself when offers arrive."""
     form, search = _search(request, agent)
-    html = render_to_string("portal/rows.html", {"rows": _rows(agent, search)}, request=request)
+    page, rows_of_page = _page(request, agent, search)
+    # Its forms come back to the page they are shown on, not to this fragment.
+    next_url = reverse("agent_home") + _page_query(page)
+    html = render_to_string("portal/rows.html", {"rows": rows_of_page, "next_url": next_url}, request=request)
     return HttpResponse(html)
 
 

@@ -67,6 +67,9 @@ def iso_date(value: Any) -> Any:
 IsoDate = Annotated[date | None, BeforeValidator(iso_date)]
 
 
+MAX_OFFSET = 100_000  # far more offers than one agent receives in years
+
+
 class SearchIn(Schema):
     status: StatusFilter = ""
     first_name: str = ""
@@ -75,6 +78,11 @@ class SearchIn(Schema):
     date_to: IsoDate = None
     time_zone: str = Field("America/New_York", description="The IANA time zone the dates are in.")
     limit: int = Field(100, json_schema_extra={"minimum": 1, "maximum": 500})
+    offset: int = Field(
+        0,
+        description="How many of the newest to skip: the next page starts at offset + limit.",
+        json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+    )
 
 
 class ResultOut(Schema):
@@ -132,6 +140,8 @@ def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOu
         raise FieldError("time_zone", _("unknown time zone"))
     if not 1 <= filters.limit <= 500:
         raise FieldError("limit", _("must be between 1 and 500"))
+    if not 0 <= filters.offset <= MAX_OFFSET:
+        raise FieldError("offset", _("must be between 0 and %(most)s") % {"most": MAX_OFFSET})
     search = services.Search(
         status=filters.status,
         first_name=filters.first_name[:100],
@@ -140,7 +150,8 @@ def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOu
         date_to=filters.date_to,
         time_zone=filters.time_zone,
     )
-    return [offer_out(o, agent) for o in services.offers_for(agent, search)[: filters.limit]]
+    offers = services.offers_for(agent, search)[filters.offset : filters.offset + filters.limit]
+    return [offer_out(o, agent) for o in offers]
 
 
 def _act(request: HttpRequest, offer_id: int, action: str) -> Status[ResultOut]:

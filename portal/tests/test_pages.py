@@ -6,6 +6,8 @@ asking for JSON as the page's script does — at a controlled clock.
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -341,6 +343,76 @@ def test_dates_show_in_the_agents_time_zone(clock: Any) -> None:
         "11/23/2026 12:00 PM"
         in client.post("/referrals/", {"time_zone": "America/New_York"}, follow=True).content.decode()
     )
+
+
+def test_a_busy_agents_list_comes_fifty_a_page_newest_first_and_every_one_is_reachable(clock: Any) -> None:
+    """Open enrollment: 120 referrals. The newest 50 on the first page, the oldest (Carmen,
+    accepted) on the last, each page a link away; the list's self-refresh and its forms stay
+    on the page the agent is reading."""
+    ana, client = signed_in("Ana", languages=["es", "en"])
+    carmen = offered_to(ana)
+    assert actions.accept(carmen.pk, ana, WEEKDAY_MORNING + timedelta(minutes=2)) == "accepted"
+    first = WEEKDAY_MORNING + timedelta(hours=1)
+    kept = {f.attname: getattr(carmen.referral, f.attname) for f in Referral._meta.concrete_fields if not f.primary_key}
+    others = Referral.objects.bulk_create(
+        [
+            Referral(**{**kept, "public_id": uuid.uuid4(), "first_name": "Luis", "status": Status.UNSERVED,
+                        "fingerprint": None, "idempotency_key": None, "accepted_by_id": None})
+            for _ in range(119)
+        ]
+    )  # fmt: skip
+    Offer.objects.bulk_create(
+        Offer(
+            referral=referral,
+            agent=ana,
+            offered_at=first + timedelta(minutes=i),
+            rank=1,
+            expires_at=first + timedelta(minutes=i + 15),
+            outcome=Outcome.REJECTED,
+        )  # fmt: skip
+        for i, referral in enumerate(others)
+    )
+    clock.move_to(WEEKDAY_MORNING + timedelta(hours=3))
+
+    def assigned(html: str) -> list[str]:
+        return re.findall(r'<time datetime="([^"]+)"', html)
+
+    page = client.get("/referrals/").content.decode()
+    times = assigned(page)
+    assert len(times) == 50 and times[0] == "2026-11-23T12:58:00-07:00" and times[-1] == "2026-11-23T12:09:00-07:00"
+    assert "Referrals 1–50 of 120, newest first." in page
+    assert 'href="?page=2" rel="next">Older</a>' in page and 'rel="prev"' not in page
+    assert 'data-rows-url="/referrals/rows/"' in page
+    assert not shows_consumer(page) and "Luis" not in page
+
+    second = client.get("/referrals/?page=2").content.decode()
+    assert assigned(second)[0] == "2026-11-23T12:08:00-07:00" and "Referrals 51–100 of 120, newest first." in second
+    assert 'data-rows-url="/referrals/rows/?page=2"' in second
+    assert 'aria-current="page">2</a>' in second and not shows_consumer(second)
+    rows = client.get("/referrals/rows/?page=2").content.decode()
+    assert assigned(rows) == assigned(second)
+
+    last = client.get("/referrals/?page=3").content.decode()
+    assert len(assigned(last)) == 20 and assigned(last)[-1] == "2026-11-23T10:00:00-07:00"
+    assert "Referrals 101–120 of 120, newest first." in last and "Carmen Ruiz" in last and "Luis" not in last
+    assert 'rel="next"' not in last and 'href="?page=2" rel="prev">Newer</a>' in last
+    refreshed = client.get("/referrals/rows/?page=3").content.decode()
+    assert 'name="next" value="/referrals/?page=3"' in refreshed  # Carmen's status form comes back here
+    # A page number the links never give: not a number is the first page, past the end the last.
+    assert assigned(client.get("/referrals/?page=abc").content.decode()) == times
+    assert assigned(client.get("/referrals/?page=99").content.decode()) == assigned(last)
+
+    # The same list through the API, a page at a time.
+    token = with_token(ana)
+    api = [
+        Client().get("/api/v1/agent/referrals", {"limit": 50, "offset": offset}, headers=token).json()
+        for offset in (0, 50, 100)
+    ]
+    assert [len(part) for part in api] == [50, 50, 20]
+    listed = [offer for part in api for offer in part]
+    assert [offer["assigned_at"][11:16] for offer in (listed[0], listed[50], listed[-1])] == ["19:58", "19:08", "17:00"]
+    assert [offer["consumer"] is not None for offer in listed] == [False] * 119 + [True]
+    assert listed[-1]["consumer"]["first_name"] == "Carmen"
 
 
 def test_the_notification_link_opens_that_referral(clock: Any) -> None:

@@ -233,7 +233,8 @@ def test_malformed_requests_name_the_field_and_why(client, clock, cast):
     listing = "/api/v1/agent/referrals"
     assert errors(client.get(f"{listing}?statuss=pending", headers=headers)) == {
         "statuss": [
-            "unknown parameter: the filters are status, first_name, last_name, date_from, date_to, time_zone, limit"
+            "unknown parameter: the filters are status, first_name, last_name, date_from, date_to, time_zone, limit, "
+            "offset"
         ]
     }
     assert errors(client.get(f"{listing}?date_to=0", headers=headers)) == {"date_to": ["Enter a date as YYYY-MM-DD."]}
@@ -241,6 +242,8 @@ def test_malformed_requests_name_the_field_and_why(client, clock, cast):
         "time_zone": ["unknown time zone"]
     }
     assert errors(client.get(f"{listing}?limit=501", headers=headers)) == {"limit": ["must be between 1 and 500"]}
+    assert errors(client.get(f"{listing}?offset=-1", headers=headers)) == {"offset": ["must be between 0 and 100000"]}
+    assert errors(client.get(f"{listing}?offset=1e3", headers=headers)) == {"offset": ["Enter a whole number."]}
     assert errors(client.post("/api/v1/referrals", '{"first_name": "Carmen",', content_type="application/json")) == {
         "body": ["The body is not JSON (line 1, column 25: Expecting property name enclosed in double quotes)."]
     }
