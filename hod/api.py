@@ -112,6 +112,7 @@ SCHEMA_MESSAGES = {
     "dict_type": gettext_lazy("Send a JSON object."),
     "model_type": gettext_lazy("Send a JSON object."),
     "model_attributes_type": gettext_lazy("Send a JSON object."),
+    "extra_forbidden": gettext_lazy("This request has no such field."),
 }
 
 

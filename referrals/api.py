@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ConfigDict, StrictInt
 from pydantic_core import PydanticCustomError
 
 from agents.models import Agent
@@ -59,7 +59,7 @@ class OfferOut(Schema):
 
 def iso_date(value: Any) -> Any:
     """Dates as the schema says, YYYY-MM-DD: not a number of seconds since 1970."""
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if value is not None and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
         raise PydanticCustomError("iso_date", _("Enter a date as YYYY-MM-DD."))
     return value
 
@@ -70,10 +70,8 @@ IsoDate = Annotated[date | None, BeforeValidator(iso_date)]
 MAX_OFFSET = 100_000  # far more offers than one agent receives in years
 
 
-class SearchIn(Schema):
+class ListIn(Schema):
     status: StatusFilter = ""
-    first_name: str = ""
-    last_name: str = ""
     date_from: IsoDate = None
     date_to: IsoDate = None
     time_zone: str = Field("America/New_York", description="The IANA time zone the dates are in.")
@@ -83,6 +81,23 @@ class SearchIn(Schema):
         description="How many of the newest to skip: the next page starts at offset + limit.",
         json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
     )
+
+
+class SearchIn(ListIn):
+    """The list's filters and a consumer's name, in a body: never in an address, which
+    proxies and servers write to their logs."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt filter is refused, not ignored
+    # JSON has numbers: `false` or "5" is refused, not taken for 0 or 5 (the address's
+    # parameters are text, and parsed).
+    limit: StrictInt = Field(100, json_schema_extra={"minimum": 1, "maximum": 500})
+    offset: StrictInt = Field(
+        0,
+        description="How many of the newest to skip: the next page starts at offset + limit.",
+        json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET},
+    )
+    first_name: str = Field("", description="Part of the first name of a consumer you accepted.")
+    last_name: str = Field("", description="Part of the last name of a consumer you accepted.")
 
 
 class ResultOut(Schema):
@@ -129,13 +144,35 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
 
 
 @router.get("/referrals", response={200: list[OfferOut], **REFUSALS}, summary="My referrals (Manage Referrals)")
-def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOut]:
-    agent = current_agent(request)
-    unknown = sorted(set(request.GET) - set(SearchIn.model_fields))
+def my_referrals(request: HttpRequest, filters: Query[ListIn]) -> list[OfferOut]:
+    """Newest first, `limit` at a time from `offset`. To find a consumer by name, POST the
+    name to `/referrals/search`: a name in this address is refused."""
+    named = [name for name in ("first_name", "last_name") if name in request.GET]
+    if named:
+        raise FieldError(
+            named[0],
+            _(
+                "A name is searched with POST /api/v1/agent/referrals/search, in its JSON body: "
+                "an address is written to logs on its way, and a consumer's name must not be."
+            ),
+        )
+    unknown = sorted(set(request.GET) - set(ListIn.model_fields))
     if unknown:  # a misspelt filter would otherwise be ignored, and every referral listed
         raise FieldError(
-            unknown[0], _("unknown parameter: the filters are %(names)s") % {"names": ", ".join(SearchIn.model_fields)}
+            unknown[0], _("unknown parameter: the filters are %(names)s") % {"names": ", ".join(ListIn.model_fields)}
         )
+    return _listing(request, filters)
+
+
+@router.post("/referrals/search", response={200: list[OfferOut], **REFUSALS}, summary="My referrals, searched by name")
+def search_referrals(request: HttpRequest, payload: SearchIn) -> list[OfferOut]:
+    """The list's filters and a consumer's name, sent as a JSON body. A name matches only
+    consumers of referrals you accepted."""
+    return _listing(request, payload, first_name=payload.first_name, last_name=payload.last_name)
+
+
+def _listing(request: HttpRequest, filters: ListIn, *, first_name: str = "", last_name: str = "") -> list[OfferOut]:
+    agent = current_agent(request)
     if filters.time_zone not in available_timezones():
         raise FieldError("time_zone", _("unknown time zone"))
     if not 1 <= filters.limit <= 500:
@@ -144,8 +181,8 @@ def my_referrals(request: HttpRequest, filters: Query[SearchIn]) -> list[OfferOu
         raise FieldError("offset", _("must be between 0 and %(most)s") % {"most": MAX_OFFSET})
     search = services.Search(
         status=filters.status,
-        first_name=filters.first_name[:100],
-        last_name=filters.last_name[:100],
+        first_name=first_name.strip()[:100],
+        last_name=last_name.strip()[:100],
         date_from=filters.date_from,
         date_to=filters.date_to,
         time_zone=filters.time_zone,

@@ -130,11 +130,40 @@ def test_the_safety_net_loser_sees_it_taken_without_data(client, clock):
 def test_searching_by_name_never_reaches_referrals_of_others(client, clock, cast):
     ana, diego = cast
     intake(client)
-    diego_headers = with_token(diego)
-    rows = client.get("/api/v1/agent/referrals?first_name=Carmen", headers=diego_headers).json()
-    assert rows == []
+    diego_headers, ana_headers = with_token(diego), with_token(ana)
+    search = "/api/v1/agent/referrals/search"
+    rows = client.post(search, {"first_name": "Carmen"}, content_type="application/json", headers=diego_headers)
+    assert rows.json() == []
     # Even the pending offer to Ana cannot be found by name by Ana before she accepts.
-    assert client.get("/api/v1/agent/referrals?last_name=Ruiz", headers=with_token(ana)).json() == []
+    assert client.post(search, {"last_name": "Ruiz"}, content_type="application/json", headers=ana_headers).json() == []
+    offer = Offer.objects.get(agent=ana)
+    assert client.post(f"/api/v1/agent/offers/{offer.pk}/accept", headers=ana_headers).status_code == 200
+    [found] = client.post(search, {"last_name": " ruiz "}, content_type="application/json", headers=ana_headers).json()
+    assert found["consumer"]["first_name"] == "Carmen"
+    assert (
+        client.post(search, {"first_name": "Carmen"}, content_type="application/json", headers=diego_headers).json()
+        == []
+    )
+
+
+def test_a_name_in_the_listings_address_is_refused_before_anything_is_searched(client, clock, cast):
+    """An address is logged by every proxy on the way; a consumer's name goes in a body."""
+    ana, _diego = cast
+    intake(client)
+    headers = with_token(ana)
+    offer = Offer.objects.get(agent=ana)
+    assert client.post(f"/api/v1/agent/offers/{offer.pk}/accept", headers=headers).status_code == 200
+    answer = client.get("/api/v1/agent/referrals?status=accepted&last_name=Ruiz", headers=headers)
+    assert answer.status_code == 400
+    [why] = answer.json()["errors"]["last_name"]
+    assert why.startswith("A name is searched with POST /api/v1/agent/referrals/search, in its JSON body")
+    assert "Ruiz" not in answer.content.decode() and "Carmen" not in answer.content.decode()
+    misspelt = client.post(
+        "/api/v1/agent/referrals/search", {"lastname": "Ruiz"}, content_type="application/json", headers=headers
+    )
+    assert misspelt.status_code == 400 and misspelt.json() == {
+        "errors": {"lastname": ["This request has no such field."]}
+    }
 
 
 def test_status_changes_need_a_subcategory_and_belong_to_the_winner(client, clock, cast):
@@ -232,10 +261,7 @@ def test_malformed_requests_name_the_field_and_why(client, clock, cast):
 
     listing = "/api/v1/agent/referrals"
     assert errors(client.get(f"{listing}?statuss=pending", headers=headers)) == {
-        "statuss": [
-            "unknown parameter: the filters are status, first_name, last_name, date_from, date_to, time_zone, limit, "
-            "offset"
-        ]
+        "statuss": ["unknown parameter: the filters are status, date_from, date_to, time_zone, limit, offset"]
     }
     assert errors(client.get(f"{listing}?date_to=0", headers=headers)) == {"date_to": ["Enter a date as YYYY-MM-DD."]}
     assert errors(client.get(f"{listing}?time_zone=Mars/Olympus", headers=headers)) == {
@@ -262,6 +288,8 @@ def test_the_malformed_request_messages_speak_spanish_too(client, clock, cast):
     headers = {**with_token(ana), "Accept-Language": "es"}
     answer = client.get("/api/v1/agent/referrals?date_to=0&", headers=headers).json()
     assert answer["errors"]["date_to"] == ["Escriba la fecha como AAAA-MM-DD."]
+    answer = client.get("/api/v1/agent/referrals?first_name=Carmen", headers=headers).json()
+    assert answer["errors"]["first_name"][0].startswith("Un nombre se busca con POST /api/v1/agent/referrals/search")
     answer = client.post("/api/v1/referrals", "{", content_type="application/json", headers=headers).json()
     assert answer["errors"]["body"][0].startswith("El cuerpo no es JSON (línea 1, columna 2:")
 
