@@ -1,4 +1,4 @@
-"""Agent endpoints: my referrals, accept, reject, status (bearer token)."""
+"""Agent endpoints: my referrals, accept, reject, status, contact attempts (bearer token)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ class ConsumerOut(Schema):
     email: str
 
 
+class AttemptOut(Schema):
+    at: datetime
+    method: str
+    result: str
+
+
 class OfferOut(Schema):
     offer_id: int
     referral_id: str
@@ -54,6 +60,12 @@ class OfferOut(Schema):
     completion: str = ""
     personal_data_erased_at: datetime | None = Field(
         None, description="On the accepted offer: when the consumer's name and contact data were erased."
+    )
+    contact_attempts: list[AttemptOut] = Field(
+        [], description="On the accepted offer: your tries to reach the consumer, oldest first."
+    )
+    suggest_not_good: bool = Field(
+        False, description="Three tries and the consumer never reached: Not a Good Referral is the likely status."
     )
 
 
@@ -105,6 +117,11 @@ class ResultOut(Schema):
     offer: OfferOut | None = None
 
 
+class AttemptIn(Schema):
+    method: Literal["phone", "text", "email"]
+    result: Literal["no_answer", "left_message", "wrong_contact", "reached"]
+
+
 class StatusIn(Schema):
     status: Literal["in_progress", "not_good", "completed"]
     completion: Literal["", "qhp", "medicaid", "navigator", "other"] = ""
@@ -123,6 +140,7 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
     referral = offer.referral
     consumer = None
     shown = services.shows_consumer(offer, agent)
+    attempts = list(referral.contact_attempts.all()) if shown else []
     if shown and referral.erased_at is None:
         consumer = ConsumerOut(
             first_name=referral.first_name, last_name=referral.last_name, phone=referral.phone, email=referral.email
@@ -140,6 +158,8 @@ def offer_out(offer: Offer, agent: Agent) -> OfferOut:
         consumer=consumer,
         completion=referral.completion if shown else "",
         personal_data_erased_at=referral.erased_at if shown else None,
+        contact_attempts=[AttemptOut(at=a.at, method=a.method, result=a.result) for a in attempts],
+        suggest_not_good=services.suggests_not_good(attempts),
     )
 
 
@@ -187,7 +207,8 @@ def _listing(request: HttpRequest, filters: ListIn, *, first_name: str = "", las
         date_to=filters.date_to,
         time_zone=filters.time_zone,
     )
-    offers = services.offers_for(agent, search)[filters.offset : filters.offset + filters.limit]
+    offers = services.offers_for(agent, search).prefetch_related("referral__contact_attempts")
+    offers = offers[filters.offset : filters.offset + filters.limit]
     return [offer_out(o, agent) for o in offers]
 
 
@@ -237,3 +258,24 @@ def set_status(request: HttpRequest, referral_id: UUID, payload: StatusIn) -> Re
         raise FieldError(exc.field, str(exc)) from exc
     offer = Offer.objects.select_related("referral").get(referral=referral, agent=agent, outcome="accepted")
     return ResultOut(result="updated", offer=offer_out(offer, agent))
+
+
+@router.post(
+    "/referrals/{referral_id}/attempts",
+    response={201: ResultOut, **REFUSALS, 404: DetailOut},
+    summary="Log a try to reach the consumer",
+)
+def log_attempt(request: HttpRequest, referral_id: UUID, payload: AttemptIn) -> Status[ResultOut]:
+    """The contact-attempt log of Manage Referrals (R-STATUS-2): the first try moves an
+    accepted referral to In Progress. 400 when the referral is closed or its consumer's
+    data was erased; 404 unless you accepted it."""
+    agent = current_agent(request)
+    referral = Referral.objects.filter(public_id=referral_id, accepted_by=agent).first()
+    if referral is None:
+        raise HttpError(404, _("No such referral of yours."))
+    try:
+        services.log_attempt(referral, agent, timezone.now(), method=payload.method, result=payload.result)
+    except services.StatusError as exc:
+        raise FieldError(exc.field, str(exc)) from exc
+    offer = Offer.objects.select_related("referral").get(referral=referral, agent=agent, outcome="accepted")
+    return Status(201, ResultOut(result="logged", offer=offer_out(offer, agent)))

@@ -16,7 +16,7 @@ from eligibility.models import License, LineOfAuthority
 from eligibility.services import refresh_agent
 from hod.api import token_digest
 from hod.testing import WEEKDAY_MORNING, consumer, make_agent
-from referrals.models import Offer, Referral
+from referrals.models import ContactAttempt, Offer, Referral
 from routing.actions import expire_due_offers
 from routing.explain import ruled_out
 
@@ -186,6 +186,56 @@ def test_status_changes_need_a_subcategory_and_belong_to_the_winner(client, cloc
     assert done.status_code == 200
     assert done.json()["offer"]["status"] == "completed"
     assert Referral.objects.get().completion == "qhp"
+
+
+def test_contact_attempts_are_logged_by_the_winner_and_three_misses_suggest_not_a_good_referral(client, clock, cast):
+    """The agent's app keeps the same contact-attempt log as Manage Referrals (R-STATUS-2)."""
+    ana, diego = cast
+    referral_id = intake(client)
+    ana_headers, diego_headers = with_token(ana), with_token(diego)
+    url = f"/api/v1/agent/referrals/{referral_id}/attempts"
+    pending = client.post(url, {"method": "phone", "result": "no_answer"}, content_type="application/json",
+                          headers=ana_headers)  # fmt: skip
+    assert pending.status_code == 404  # not hers until she accepts
+    client.post(f"/api/v1/agent/offers/{Offer.objects.get(agent=ana).pk}/accept", headers=ana_headers)
+
+    answers = []
+    for minutes, method in ((5, "phone"), (20, "text"), (45, "phone")):
+        clock.move_to(NOW + timedelta(minutes=minutes))
+        answers.append(
+            client.post(
+                url, {"method": method, "result": "no_answer"}, content_type="application/json", headers=ana_headers
+            )  # fmt: skip
+        )
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    first, last = answers[0].json()["offer"], answers[-1].json()["offer"]
+    assert (first["status"], first["suggest_not_good"]) == ("in_progress", False)
+    assert [(a["method"], a["result"]) for a in last["contact_attempts"]] == [
+        ("phone", "no_answer"), ("text", "no_answer"), ("phone", "no_answer")
+    ]  # fmt: skip
+    assert last["contact_attempts"][0]["at"].startswith("2026-11-23T17:05:00")
+    assert last["suggest_not_good"] is True
+    [listed] = client.get("/api/v1/agent/referrals", headers=ana_headers).json()
+    assert len(listed["contact_attempts"]) == 3 and listed["suggest_not_good"] is True
+
+    refusals = [
+        client.post(url, {"method": "pigeon", "result": "no_answer"}, content_type="application/json",
+                    headers=ana_headers),
+        client.post(url, {"method": "phone"}, content_type="application/json", headers=ana_headers),
+        client.post(url, {"method": "phone", "result": "reached"}, content_type="application/json",
+                    headers=diego_headers),
+    ]  # fmt: skip
+    assert [answer.status_code for answer in refusals] == [400, 400, 404]
+    assert list(refusals[0].json()["errors"]) == ["method"] and list(refusals[1].json()["errors"]) == ["result"]
+    no_secrets(refusals[2].content.decode())
+    status = f"/api/v1/agent/referrals/{referral_id}/status"
+    client.post(status, {"status": "not_good", "reason": "unreachable"}, content_type="application/json",
+                headers=ana_headers)  # fmt: skip
+    closed = client.post(url, {"method": "email", "result": "reached"}, content_type="application/json",
+                         headers=ana_headers)  # fmt: skip
+    assert closed.status_code == 400
+    assert closed.json() == {"errors": {"referral": ["This referral is closed: its status is already set."]}}
+    assert ContactAttempt.objects.count() == 3  # none of the refusals stored anything
 
 
 def test_requests_without_a_valid_token_are_refused(client, clock, cast):
