@@ -152,12 +152,14 @@ def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse
 
 
 def register_routers() -> None:
+    from availability.api import router as availability_router
     from intake.api import router as intake_router
     from referrals.api import router as agent_router
     from routing.api import router as ops_router
 
     api.add_router("/v1/referrals", intake_router)
     api.add_router("/v1/agent", agent_router)
+    api.add_router("/v1/agent/availability", availability_router)
     api.add_router("/v1/ops", ops_router)
 
 
