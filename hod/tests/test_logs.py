@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 
 from hod.logs import WithoutContacts
 from hod.testing import ROOT, deployment_env, request_referral
@@ -125,7 +125,7 @@ def test_json_log_lines_carry_no_contact_data_either(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_database_error_quoting_a_consumers_row_is_logged_without_its_values() -> None:
     """PostgreSQL's DETAIL quotes the failing row, the consumer's name with it: the line keeps
     the error and the columns, not the values."""
@@ -134,8 +134,8 @@ def test_a_database_error_quoting_a_consumers_row_is_logged_without_its_values()
     twice = "INSERT INTO referrals_referral SELECT (r).* FROM (SELECT r FROM referrals_referral r) s"
     texts = []
     for sql in (broken, twice):
-        with pytest.raises(IntegrityError) as raised, connection.cursor() as cursor:
-            cursor.execute(sql)
+        with pytest.raises(IntegrityError) as raised, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)  # in a savepoint: the test's transaction goes on after it
         texts.append(str(raised.value))
         record = logging.LogRecord("routing.dispatcher", logging.ERROR, __file__, 1, "round failed", None, None)
         record.exc_info = (raised.type, raised.value, raised.tb)
