@@ -1,21 +1,25 @@
-"""The agent's Today's Availability for their app (bearer token): the switch every portal
-page carries in its header (R-AVAIL-2), and why referrals do not reach them when they do
-not (R-AVAIL-1…4, R-MISS-4)."""
+"""The agent's availability for their app (bearer token): Today's Availability, the switch
+every portal page carries in its header (R-AVAIL-2), with why referrals do not reach them
+when they do not (R-AVAIL-1…4, R-MISS-4); and Out of Office (R-AVAIL-3)."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
-from pydantic import StrictBool
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import AfterValidator, BeforeValidator, StrictBool
+from pydantic_core import PydanticCustomError
 
 from agents.models import Agent
 from availability import services
-from hod.api import REFUSALS, FieldError, TokenAuth
+from availability.models import OutOfOffice
+from hod.api import REFUSALS, DetailOut, FieldError, TokenAuth
 from referrals.api import current_agent
 
 router = Router(tags=["agent"], auth=TokenAuth())
@@ -86,3 +90,75 @@ def switch(request: HttpRequest, payload: AvailabilityIn) -> AvailabilityOut:
         raise FieldError("stop_at", _("Choose a time later today.")) from exc
     agent.refresh_from_db(fields=["paused_at"])
     return _out(agent, now)
+
+
+def _instant_refused() -> PydanticCustomError:
+    return PydanticCustomError("instant", _("Enter a date and time with its offset, as 2026-12-24T08:00:00-07:00."))
+
+
+def as_text(value: object) -> object:
+    """JSON's instants are text: a number is not taken for seconds since 1970."""
+    if not isinstance(value, str):
+        raise _instant_refused()
+    return value
+
+
+def with_offset(value: datetime) -> datetime:
+    """An instant, not a wall-clock time: which zone 09:00 is in must be said."""
+    if value.tzinfo is None:
+        raise _instant_refused()
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(as_text), AfterValidator(with_offset)]
+
+
+class AwayIn(Schema):
+    starts_at: Instant = Field(description="ISO 8601 with its offset, as 2026-12-24T08:00:00-07:00.")
+    ends_at: Instant | None = Field(description="When you are back, with its offset; null: No End Date.")
+
+
+class AwayOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+def _away_out(period: OutOfOffice) -> AwayOut:
+    return AwayOut(id=period.pk, starts_at=_utc(period.starts_at), ends_at=_utc(period.ends_at))  # type: ignore[arg-type]
+
+
+@router.get("/out-of-office", response={200: list[AwayOut], **REFUSALS}, summary="My Out of Office periods")
+def away_list(request: HttpRequest) -> list[AwayOut]:
+    """The periods not yet over, soonest first."""
+    agent = current_agent(request)
+    return [_away_out(period) for period in services.current_and_coming_away(agent, timezone.now())]
+
+
+@router.post("/out-of-office", response={201: AwayOut, **REFUSALS}, summary="Add an Out of Office period")
+def away_add(request: HttpRequest, payload: AwayIn) -> Status[AwayOut]:
+    """No referrals from `starts_at` until `ends_at`, or until it is switched off when
+    `ends_at` is null. 400 names `ends_at` when it is not after `starts_at` or already past."""
+    agent = current_agent(request)
+    if payload.ends_at is not None and payload.ends_at <= payload.starts_at:
+        raise FieldError("ends_at", _("You must be back after you leave."))
+    if payload.ends_at is not None and payload.ends_at <= timezone.now():
+        raise FieldError("ends_at", _("This period is already over."))
+    period = OutOfOffice.objects.create(agent=agent, starts_at=payload.starts_at, ends_at=payload.ends_at)
+    return Status(201, _away_out(period))
+
+
+@router.delete(
+    "/out-of-office/{period_id}",
+    response={204: None, **REFUSALS, 404: DetailOut},
+    summary="Switch an Out of Office off",
+)
+def away_end(request: HttpRequest, period_id: int) -> Status[None]:
+    """One still to come is removed; a current one ends now. 404 unless it is yours and not over."""
+    agent = current_agent(request)
+    now = timezone.now()
+    period = OutOfOffice.objects.filter(pk=period_id, agent=agent).exclude(ends_at__lte=now).first()
+    if period is None:
+        raise HttpError(404, _("No such Out of Office period of yours."))
+    services.end_out_of_office(period, now)
+    return Status(204, None)

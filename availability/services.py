@@ -164,6 +164,20 @@ def resume(agent: Agent, now: datetime) -> bool:
     return True
 
 
+def current_and_coming_away(agent: Agent, now: datetime) -> list[OutOfOffice]:
+    """The agent's Out of Office periods not yet over, soonest first (R-AVAIL-3)."""
+    return list(OutOfOffice.objects.filter(agent=agent).exclude(ends_at__lte=now).order_by("starts_at", "pk"))
+
+
+def end_out_of_office(period: OutOfOffice, now: datetime) -> None:
+    """Switch an Out of Office off: one still to come is removed, a current one ends now."""
+    if period.starts_at > now:
+        period.delete()
+        return
+    period.ends_at = now
+    period.save(update_fields=["ends_at"])
+
+
 def next_available(agent: Agent, now: datetime) -> datetime | None:
     """The first instant within PREVIEW_DAYS at which the agent would be offered referrals
     (eligibility aside), or None. Stepping through time keeps daylight saving right."""

@@ -410,7 +410,7 @@ def availability_settings(request: HttpRequest, agent: Agent) -> HttpResponse:
         "day_errors": day_errors,
         "breaks": breaks,
         "break_errors": break_errors,
-        "away": OutOfOffice.objects.filter(agent=agent).exclude(ends_at__lte=now).order_by("starts_at"),
+        "away": availability.current_and_coming_away(agent, now),
         "ooo": OutOfOfficeForm(time_zone=agent.time_zone),
         "preview": _preview(agent, now, todays_availability(request, agent, now)),  # the header shares it
         "time_zone": agent.time_zone,
@@ -443,12 +443,7 @@ def out_of_office(request: HttpRequest, agent: Agent) -> HttpResponse:
 def end_out_of_office(request: HttpRequest, agent: Agent, period_id: int) -> HttpResponse:
     """Switch an Out of Office off: a future one is removed, a current one ends now."""
     now = timezone.now()
-    period = get_object_or_404(OutOfOffice, pk=period_id, agent=agent)
-    if period.starts_at > now:
-        period.delete()
-    else:
-        period.ends_at = now
-        period.save(update_fields=["ends_at"])
+    availability.end_out_of_office(get_object_or_404(OutOfOffice, pk=period_id, agent=agent), now)
     messages.success(request, _("Out of Office switched off."))
     return redirect("availability_settings")
 

@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 
 from availability import services
-from availability.models import Schedule
+from availability.models import OutOfOffice, Schedule
 from hod.testing import WEEKDAY_MORNING, make_agent
 from referrals.tests.test_agent_api import with_token
 
@@ -96,3 +96,68 @@ def test_only_an_agents_token_reaches_it(ana):
     assert Client().get(URL).status_code == 401
     assert Client().get(URL, headers=with_token()).status_code == 403  # a token of someone who is not an agent
     assert Client().put(URL, {"on": False}, content_type="application/json", headers=with_token()).status_code == 403
+
+
+AWAY = URL + "/out-of-office"
+
+
+def post_away(headers: dict[str, str], body: object) -> tuple[int, object]:
+    answer = Client().post(AWAY, body, content_type="application/json", headers=headers)
+    return answer.status_code, answer.json()
+
+
+def test_out_of_office_from_the_app_stops_referrals_and_switching_it_off_brings_them_back(ana):
+    agent, headers, clock = ana
+    # Away from Wednesday 08:00 to Friday 17:00 in Phoenix, then from next Monday with no end.
+    status, trip = post_away(
+        headers, {"starts_at": "2026-11-25T08:00:00-07:00", "ends_at": "2026-11-27T17:00:00-07:00"}
+    )
+    assert (status, trip["starts_at"], trip["ends_at"]) == (201, "2026-11-25T15:00:00Z", "2026-11-28T00:00:00Z")
+    status, leave = post_away(headers, {"starts_at": "2026-11-30T15:00:00Z", "ends_at": None})
+    assert (status, leave["ends_at"]) == (201, None)
+    listed = Client().get(AWAY, headers=headers).json()
+    assert [period["id"] for period in listed] == [trip["id"], leave["id"]]
+
+    clock.move_to("2026-11-25T17:00:00Z")  # Wednesday 10:00 in Phoenix: away
+    now = Client().get(URL, headers=headers).json()
+    # Back Friday 17:00, off for the weekend, away again from Monday 08:00 with no end: no
+    # referrals within the 8 days the preview looks at.
+    assert (now["on"], now["reason"], now["next_at"]) == (False, "out_of_office", None)
+    # Back early: the current period ends now; the one to come is removed.
+    assert Client().delete(f"{AWAY}/{trip['id']}", headers=headers).status_code == 204
+    assert Client().get(URL, headers=headers).json()["on"] is True
+    assert Client().delete(f"{AWAY}/{leave['id']}", headers=headers).status_code == 204
+    assert Client().get(AWAY, headers=headers).json() == []
+    assert OutOfOffice.objects.filter(agent=agent).count() == 1  # the trip, ended, stays as it happened
+    assert Client().delete(f"{AWAY}/{trip['id']}", headers=headers).status_code == 404  # already over
+
+
+def test_a_bad_out_of_office_names_what_is_wrong_and_stores_nothing(ana):
+    agent, headers, _clock = ana
+    someone = make_agent("Diego")
+    theirs = OutOfOffice.objects.create(agent=someone, starts_at=WEEKDAY_MORNING, ends_at=None)
+    offset = "Enter a date and time with its offset, as 2026-12-24T08:00:00-07:00."
+    assert [
+        post_away(headers, {"starts_at": "2026-11-25T08:00:00", "ends_at": None}),
+        post_away(headers, {"starts_at": 1764000000, "ends_at": None}),
+        post_away(headers, {"starts_at": "next week", "ends_at": None}),
+        post_away(headers, {"starts_at": "2026-11-25T08:00:00-07:00", "ends_at": "2026-11-25T07:00:00-07:00"}),
+        post_away(headers, {"starts_at": "2026-11-20T08:00:00-07:00", "ends_at": "2026-11-21T08:00:00-07:00"}),
+        post_away(headers, {"ends_at": None}),
+    ] == [
+        (400, {"errors": {"starts_at": [offset]}}),
+        (400, {"errors": {"starts_at": [offset]}}),
+        (400, {"errors": {"starts_at": [offset]}}),
+        (400, {"errors": {"ends_at": ["You must be back after you leave."]}}),
+        (400, {"errors": {"ends_at": ["This period is already over."]}}),
+        (400, {"errors": {"starts_at": ["This field is required."]}}),
+    ]
+    assert not OutOfOffice.objects.filter(agent=agent).exists()
+    assert Client().delete(f"{AWAY}/{theirs.pk}", headers=headers).status_code == 404  # not hers
+    theirs.refresh_from_db()
+    assert theirs.ends_at is None
+    spanish = Client().post(
+        AWAY, {"starts_at": "2026-11-25T08:00:00", "ends_at": None}, content_type="application/json",
+        headers={**headers, "Accept-Language": "es"},
+    )  # fmt: skip
+    assert spanish.json()["errors"]["starts_at"][0].startswith("Escriba la fecha y la hora con su desfase")
