@@ -125,7 +125,7 @@ class AwayOut(Schema):
 
 
 def _away_out(period: OutOfOffice) -> AwayOut:
-    return AwayOut(id=period.pk, starts_at=_utc(period.starts_at), ends_at=_utc(period.ends_at))  # type: ignore[arg-type]
+    return AwayOut(id=period.pk, starts_at=period.starts_at.astimezone(UTC), ends_at=_utc(period.ends_at))
 
 
 @router.get("/out-of-office", response={200: list[AwayOut], **REFUSALS}, summary="My Out of Office periods")
