@@ -103,14 +103,18 @@ def as_text(value: object) -> object:
     return value
 
 
-def with_offset(value: datetime) -> datetime:
-    """An instant, not a wall-clock time: which zone 09:00 is in must be said."""
+def in_utc(value: datetime) -> datetime:
+    """An instant, not a wall-clock time: which zone 09:00 is in must be said. Kept in UTC:
+    ISO 8601 allows offsets up to ±23:59, PostgreSQL stores none beyond ±15:59."""
     if value.tzinfo is None:
         raise _instant_refused()
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 falls before year 1 in UTC
+        raise PydanticCustomError("instant", _("Enter a date between the years 1 and 9999.")) from None
 
 
-Instant = Annotated[datetime, BeforeValidator(as_text), AfterValidator(with_offset)]
+Instant = Annotated[datetime, BeforeValidator(as_text), AfterValidator(in_utc)]
 
 
 class AwayIn(Schema):

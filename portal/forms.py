@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import PhoneAndZipMixin
@@ -248,18 +249,26 @@ class OutOfOfficeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.zone = ZoneInfo(time_zone)
 
-    def _aware(self, value: datetime | None) -> datetime | None:
+    def _aware(self, name: str, value: datetime | None) -> datetime | None:
         # The agent types wall-clock times in their own zone, whatever the server's is.
-        return None if value is None else value.replace(tzinfo=None).replace(tzinfo=self.zone)
+        if value is None:
+            return None
+        try:
+            return value.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(UTC)
+        except OverflowError:  # 9999-12-31 23:00 in Phoenix is in the year 10000 in UTC
+            self.add_error(name, _("Enter a date between the years 1 and 9999."))
+            return None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["starts_at"] = self._aware(data.get("starts_at"))
-        data["ends_at"] = None if data.get("no_end") else self._aware(data.get("ends_at"))
+        data["starts_at"] = self._aware("starts_at", data.get("starts_at"))
+        data["ends_at"] = None if data.get("no_end") else self._aware("ends_at", data.get("ends_at"))
         if not data.get("no_end") and data.get("ends_at") is None and "ends_at" not in self.errors:
             self.add_error("ends_at", _("Enter when you are back, or choose No End Date."))
         elif data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("You must be back after you leave."))
+        elif data.get("ends_at") and data["ends_at"] <= timezone.now():
+            self.add_error("ends_at", _("This period is already over."))
         return data
 
 

@@ -132,6 +132,16 @@ def test_out_of_office_from_the_app_stops_referrals_and_switching_it_off_brings_
     assert Client().delete(f"{AWAY}/{trip['id']}", headers=headers).status_code == 404  # already over
 
 
+def test_any_offset_iso_8601_allows_is_the_same_instant_on_every_database(ana):
+    # PostgreSQL keeps no offset beyond ±15:59; the API stores the instant, not the offset.
+    _agent, headers, _clock = ana
+    status, away = post_away(
+        headers, {"starts_at": "2026-11-26T08:00:00+23:07", "ends_at": "4161-11-23T19:31:44+23:07"}
+    )
+    assert (status, away["starts_at"], away["ends_at"]) == (201, "2026-11-25T08:53:00Z", "4161-11-22T20:24:44Z")
+    assert Client().get(AWAY, headers=headers).json() == [away]
+
+
 def test_a_bad_out_of_office_names_what_is_wrong_and_stores_nothing(ana):
     agent, headers, _clock = ana
     someone = make_agent("Diego")
@@ -152,6 +162,9 @@ def test_a_bad_out_of_office_names_what_is_wrong_and_stores_nothing(ana):
         (400, {"errors": {"ends_at": ["This period is already over."]}}),
         (400, {"errors": {"starts_at": ["This field is required."]}}),
     ]
+    assert post_away(headers, {"starts_at": "0001-01-01T00:00:00+05:00", "ends_at": None}) == (
+        400, {"errors": {"starts_at": ["Enter a date between the years 1 and 9999."]}},
+    )  # fmt: skip
     assert not OutOfOffice.objects.filter(agent=agent).exists()
     assert Client().delete(f"{AWAY}/{theirs.pk}", headers=headers).status_code == 404  # not hers
     theirs.refresh_from_db()

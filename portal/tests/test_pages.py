@@ -568,6 +568,21 @@ def test_out_of_office_that_ends_before_it_starts_is_refused(clock: Any) -> None
     assert not OutOfOffice.objects.exists()
 
 
+def test_out_of_office_already_over_or_beyond_the_calendar_is_refused(clock: Any) -> None:
+    _ana, client = signed_in("Ana")  # in Phoenix, on Monday 2026-11-23 at 10:00
+    over = client.post(
+        "/availability/out-of-office/",
+        {"starts_at": "2026-11-20T08:00", "ends_at": "2026-11-21T08:00", "confirm": "yes"},
+    )
+    assert over.status_code == 400 and "This period is already over." in over.content.decode()
+    # 23:00 on the last day of 9999 in Phoenix is in the year 10000 everywhere east of it.
+    beyond = client.post(
+        "/availability/out-of-office/", {"starts_at": "9999-12-31T23:00", "no_end": "on", "confirm": "yes"}
+    )
+    assert beyond.status_code == 400 and "Enter a date between the years 1 and 9999." in beyond.content.decode()
+    assert not OutOfOffice.objects.exists()
+
+
 # --- Profile ----------------------------------------------------------------------------
 
 
