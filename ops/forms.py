@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lib.dates import day_field
 from lib.languages import LANGUAGES
 from lib.states import state_name
 
@@ -15,8 +16,8 @@ LONGEST_PERIOD = timedelta(days=366)
 class PeriodForm(forms.Form):
     """The days whose referrals the service levels follow, both included."""
 
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = day_field(_("From"))
+    date_to = day_field(_("To"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

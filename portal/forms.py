@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.forms import PhoneAndZipMixin
 from agents.models import Agent, ContactMethod
+from lib.dates import day_field
 from lib.languages import LANGUAGES
 from lib.states import state_name
 from lib.widgets import phone_input, zip_input
@@ -59,8 +60,8 @@ class SearchForm(forms.Form):
     last_name = forms.CharField(
         label=_("Last Name"), required=False, max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = day_field(_("From"), required=False)
+    date_to = day_field(_("To"), required=False)
     time_zone = forms.ChoiceField(label=_("Time Zone"), required=False)
 
     def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
@@ -84,8 +85,8 @@ class RangeForm(forms.Form):
     (R-PORTAL-4). Empty means the last 30 days; at most a year and a day at a time."""
 
     DEFAULT_DAYS, MAX_DAYS = 30, 366
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = day_field(_("From"), required=False)
+    date_to = day_field(_("To"), required=False)
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

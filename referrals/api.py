@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import BeforeValidator, ConfigDict, StrictInt
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StrictInt
 from pydantic_core import PydanticCustomError
 
 from agents.models import Agent
 from hod.api import REFUSALS, DetailOut, FieldError, TokenAuth
+from lib.dates import FIRST_DAY, LAST_DAY
 from referrals import services
 from referrals.models import Offer, Referral
 from routing import actions
@@ -76,7 +77,14 @@ def iso_date(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date | None, BeforeValidator(iso_date)]
+def service_day(value: date | None) -> date | None:
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        message = _("Enter a date from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+        raise PydanticCustomError("service_day", message)
+    return value
+
+
+IsoDate = Annotated[date | None, BeforeValidator(iso_date), AfterValidator(service_day)]
 
 
 MAX_OFFSET = 100_000  # far more offers than one agent receives in years

@@ -107,6 +107,12 @@ def test_service_levels_follow_the_days_referrals(operator, morning):
         ("?date_from=yesterday&date_to=2026-11-23", "date_from", "Enter a valid date."),
         ("?date_from=2025-01-01&date_to=2026-11-23", "date_to", "Choose a period of at most 366 days."),
         ("?date_from=2026-11-23", "date_to", "This field is required."),
+        # 9999-12-31 has no next day for the period to end at: a 500 before.
+        (
+            "?date_from=2026-11-01&date_to=9999-12-31",
+            "date_to",
+            "Ensure this value is less than or equal to 2099-12-31.",
+        ),
     ],
 )
 def test_a_bad_period_is_named_and_the_queue_still_shows(operator, query, field, message):

@@ -93,6 +93,9 @@ def test_a_range_outside_the_referrals_shows_zeros_and_bad_ranges_name_the_field
     assert (
         reversed_range.status_code == 400 and "The To date is before the From date." in reversed_range.content.decode()
     )
+    beyond = client.get("/metrics/?date_from=9999-12-01&date_to=9999-12-31")  # no day after the last: a 500 before
+    assert beyond.status_code == 400
+    assert "Ensure this value is less than or equal to 2099-12-31." in beyond.content.decode()
     too_long = client.get("/metrics/?date_from=2024-01-01&date_to=2026-11-01")
     assert too_long.status_code == 400 and "Choose at most 366 days at a time." in too_long.content.decode()
     not_a_date = client.get("/metrics/export/?date_from=yesterday&format=csv")

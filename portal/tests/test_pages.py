@@ -301,6 +301,10 @@ def test_search_by_status_and_name_never_probes_other_agents_consumers(clock: An
     assert "The To date is before the From date." in page and "Select a valid choice." in page
     assert "This search was not run: the list below is unchanged." in page
     assert 'value="RUI"' in client.get("/referrals/").content.decode()  # the refused search changed nothing
+    beyond = client.post("/referrals/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
+    assert beyond.status_code == 400  # the day after 9999-12-31 was a 500
+    assert "Ensure this value is greater than or equal to 2000-01-01." in beyond.content.decode()
+    assert "Ensure this value is less than or equal to 2099-12-31." in beyond.content.decode()
 
 
 def test_a_refused_search_leaves_the_list_as_it_was(clock: Any) -> None:

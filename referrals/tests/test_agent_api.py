@@ -314,6 +314,9 @@ def test_malformed_requests_name_the_field_and_why(client, clock, cast):
         "statuss": ["unknown parameter: the filters are status, date_from, date_to, time_zone, limit, offset"]
     }
     assert errors(client.get(f"{listing}?date_to=0", headers=headers)) == {"date_to": ["Enter a date as YYYY-MM-DD."]}
+    assert errors(client.get(f"{listing}?date_to=9999-12-31", headers=headers)) == {
+        "date_to": ["Enter a date from 2000-01-01 to 2099-12-31."]
+    }
     assert errors(client.get(f"{listing}?time_zone=Mars/Olympus", headers=headers)) == {
         "time_zone": ["unknown time zone"]
     }

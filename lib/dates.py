@@ -1,0 +1,27 @@
+"""The calendar days a search or a report may name: those of the service's life. Any other
+is refused, not searched: 9999-12-31 has no day after it for a range to end at, and year 1's
+midnight east of Greenwich falls before the calendar in UTC."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+
+def day_field(label: str | _StrPromise, *, required: bool = True) -> forms.DateField:
+    """A date picker that offers, and accepts, only the service's days."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
