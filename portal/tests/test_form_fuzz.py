@@ -86,8 +86,8 @@ FORMS: dict[str, dict[str, list[str]]] = {
         "status": ["pending", "accepted", "missed", "completed"],
         "first_name": ["Carmen"],
         "last_name": ["Ruiz"],
-        "date_from": ["2026-11-01"],
-        "date_to": ["2026-11-30"],
+        "date_from": ["2026-11-01", "0001-01-01"],
+        "date_to": ["2026-11-30", "9999-12-31"],
         "time_zone": ["America/New_York", "America/Phoenix"],
     },
     "/referrals/{referral}/status/": {
@@ -99,9 +99,10 @@ FORMS: dict[str, dict[str, list[str]]] = {
     "/availability/": {**MANAGEMENT, **DAYS, **BREAKS, "browser_time_zone": ["America/Chicago"]},
     "/availability/today/": {"on": ["on", "off"], "stop_at": TIMES},
     "/availability/out-of-office/": {
-        "starts_at": ["2026-11-24T08:00", "2026-11-23T10:00"],
+        "starts_at": ["2026-11-24T08:00", "2026-11-23T10:00", "9999-12-31T23:00"],
         "ends_at": ["2026-11-25T08:00", "2026-11-20T08:00"],
         "no_end": ["on"],
+        "confirm": ["yes"],
     },
     "/profile/": {
         "preferred_contact": ["email_only", "email_and_text", "all"],
@@ -187,9 +188,13 @@ def test_a_push_subscription_refuses_any_hostile_body_and_keeps_what_was_stored(
 
 
 QUERIES: dict[str, dict[str, list[str]]] = {
-    "/metrics/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30", "2025-01-01"]},
-    "/metrics/export/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30"], "format": ["csv", "xlsx", "pdf"]},
-    "/admin/operations/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30", "2025-01-01"]},
+    "/metrics/": {"date_from": ["2026-11-01", "9999-12-01"], "date_to": ["2026-11-30", "2025-01-01", "9999-12-31"]},
+    "/metrics/export/": {
+        "date_from": ["2026-11-01", "9999-12-01"],
+        "date_to": ["2026-11-30", "9999-12-31"],
+        "format": ["csv", "xlsx", "pdf"],
+    },
+    "/admin/operations/": {"date_from": ["2026-11-01"], "date_to": ["2026-11-30", "2025-01-01", "9999-12-31"]},
     "/admin/operations/coverage/": {"state": ["AZ", "TX", "ZZ"], "language": ["es", "en", "xx"]},
     "/admin/referrals/referral/": {"q": ["Carmen"], "status__exact": ["pending", "x"], "o": ["1", "-2", "99"]},
     "/admin/referrals/event/": {"q": ["accepted"], "kind__exact": ["accepted", "x"], "p": ["1", "999"]},
