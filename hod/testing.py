@@ -161,6 +161,19 @@ def policy_refusals(context: Any) -> list[str]:
     return refused
 
 
+def faint_text(results: Any) -> list[str]:
+    """What axe-core (a run's `results`) measured below WCAG AA's 4.5:1 contrast yet left
+    "incomplete" rather than failing: text the colour of its background, which axe takes for
+    possibly hidden on purpose. Text it measures no ratio for (SVG labels) is not listed."""
+    return [
+        node["html"]
+        for rule in results.response["incomplete"]
+        if rule["id"] == "color-contrast"
+        for node in rule["nodes"]
+        if any(0 < ((check.get("data") or {}).get("contrastRatio") or 0) < 4.5 for check in node["any"])
+    ]
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

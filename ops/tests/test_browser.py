@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 
 from availability.models import default_weekly
-from hod.testing import PASSWORD, WEEKDAY_MORNING, make_agent, policy_refusals, request_referral
+from hod.testing import PASSWORD, WEEKDAY_MORNING, faint_text, make_agent, policy_refusals, request_referral
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -41,6 +41,7 @@ def test_an_operator_reads_the_queue_the_levels_and_the_coverage(live_server: An
         assert "Carmen" not in page.content()
         violations = Axe().run(page, context="#content-main", options=WCAG)
         assert violations.violations_count == 0, violations.generate_report()
+        assert faint_text(violations) == []
 
         # A period the way the date inputs send it: the day before holds nothing.
         day_before = (WEEKDAY_MORNING - timedelta(days=1)).date().isoformat()
@@ -58,5 +59,6 @@ def test_an_operator_reads_the_queue_the_levels_and_the_coverage(live_server: An
         assert page.locator("#grid td.nobody").count() > 0
         violations = Axe().run(page, context="#content-main", options=WCAG)
         assert violations.violations_count == 0, violations.generate_report()
+        assert faint_text(violations) == []
         assert refused == []
         context.close()

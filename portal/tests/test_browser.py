@@ -21,7 +21,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from hod.testing import WEEKDAY_MORNING, make_agent, policy_refusals, request_referral, wait_until
+from availability.models import OutOfOffice
+from hod.testing import WEEKDAY_MORNING, faint_text, make_agent, policy_refusals, request_referral, wait_until
 from referrals.models import Offer, Referral, Status
 from routing import actions
 
@@ -246,9 +247,11 @@ PAGES = (
 @pytest.mark.parametrize("window", ["phone", "desktop"])
 def test_every_page_meets_wcag_2_1_aa(live_server: Any, browser: Browser, server_clock: None, window: str) -> None:
     """Section 508: axe-core's WCAG 2.0 / 2.1 A and AA rules find nothing on any page, signed
-    out and signed in, with a pending and an accepted referral in the list, in both languages."""
+    out and signed in, with a pending and an accepted referral in the list and an Out of
+    Office to come (its Switch off button was white on white), in both languages."""
     user = User.objects.create_user("anareyes", email="ana@agents.example", password=PASSWORD)
     ana = make_agent("Ana", user=user, languages=["es", "en"])
+    OutOfOffice.objects.create(agent=ana, starts_at=timezone.now() + timedelta(days=30), ends_at=None)
     accepted = request_referral(timezone.now())
     actions.accept(Offer.objects.get(referral=accepted).pk, ana, timezone.now())
     request_referral(timezone.now(), first_name="Luis", phone="602-555-0199")
@@ -264,6 +267,7 @@ def test_every_page_meets_wcag_2_1_aa(live_server: Any, browser: Browser, server
             page.goto(f"{live_server.url}{path}")
             results = axe.run(page, options=options)
             assert results.violations_count == 0, f"{language} {path}\n{results.generate_report()}"
+            assert faint_text(results) == [], f"{language} {path}: text the colour of its background"
         page.context.clear_cookies()
     assert refused == []  # every page works under the site's Content Security Policy
     page.context.close()
