@@ -62,6 +62,17 @@ def sign_in(page: Page, base: str) -> None:
     page.wait_for_url("**/referrals/")
 
 
+# The row's shown lists whose widest choice, in the list's own font, is wider than the list
+# less its padding and arrow (40 px).
+CLIPPED_CHOICES = """() => [...document.querySelectorAll('#referral-rows select')].filter(list => {
+    if (list.offsetParent === null) return false;  // not shown
+    const pen = document.createElement('canvas').getContext('2d');
+    pen.font = getComputedStyle(list).font;
+    const widest = Math.max(...[...list.options].map(choice => pen.measureText(choice.text).width));
+    return widest + 40 > list.getBoundingClientRect().width;
+}).map(list => list.name)"""
+
+
 @pytest.mark.parametrize("window", ["phone", "desktop"])
 def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, server_clock: None, window: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -93,7 +104,13 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
 
     completion = page.locator("#referral-rows select[name=completion]")
     assert not completion.is_visible()  # the subcategory appears with Referral Completed
+    # Every status, reason and attempt choice reads in full in its list (they were clipped
+    # to "Selected a Marketplace QH" on a desktop).
+    assert page.evaluate(CLIPPED_CHOICES) == []
+    page.select_option("#referral-rows select[name=status]", "not_good")
+    assert page.evaluate(CLIPPED_CHOICES) == []
     page.select_option("#referral-rows select[name=status]", "completed")
+    assert page.evaluate(CLIPPED_CHOICES) == []
     page.select_option("#referral-rows select[name=completion]", "medicaid")
     page.get_by_role("button", name="Save status").click()
     page.wait_for_selector("text=Status saved: Referral Completed.")
@@ -156,6 +173,12 @@ def test_the_portal_in_spanish_on_a_phone(live_server: Any, browser: Browser, se
     page.wait_for_function("() => /restantes$/.test(document.querySelector('.countdown').textContent)")
     assert page.get_by_role("button", name="Aceptar").is_visible()
     page.screenshot(path=str(SHOTS / "manage-pending-phone-es.png"), full_page=True)
+    page.get_by_role("button", name="Aceptar").click()
+    status = page.locator("#referral-rows select[name=status]")
+    status.wait_for()
+    for value in ("in_progress", "not_good", "completed"):  # the Spanish choices are the longest
+        status.select_option(value)
+        assert page.evaluate(CLIPPED_CHOICES) == [], value
     page.context.close()
 
 
