@@ -176,6 +176,8 @@ def test_the_portal_in_spanish_on_a_phone(live_server: Any, browser: Browser, se
     page.get_by_role("button", name="Aceptar").click()
     status = page.locator("#referral-rows select[name=status]")
     status.wait_for()
+    phone = page.locator("#referral-rows a[href^='tel:']")
+    assert phone.evaluate("el => el.getClientRects().length") == 1  # one line, not split at its hyphen
     for value in ("in_progress", "not_good", "completed"):  # the Spanish choices are the longest
         status.select_option(value)
         assert page.evaluate(CLIPPED_CHOICES) == [], value
