@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,11 @@ def test_view_metrics_counts_the_days_referrals_and_draws_them(day: Any) -> None
     spanish = client.get("/metrics/").content.decode()
     assert '<th scope="row">23 Nov</th><td>3</td><td>1</td><td>1</td>' in spanish  # the day first, as Spanish has it
     assert "<dt>Respuesta mediana</dt><dd>2 min</dd>" in spanish
+    # The drawing's numbers are SVG's, not Spanish prose: "12,5" is no length, and the
+    # browser drew every bar full width and the day chart's none.
+    lengths = re.findall(r'<(?:svg|rect|text) [^>]*?\b(?:x|y|width|height)="([^"]*)"', spanish)
+    assert lengths and all(re.fullmatch(r"\d+(\.\d+)?%?", length) for length in lengths), lengths
+    assert re.findall(r'width="[^"]*"', spanish) == re.findall(r'width="[^"]*"', page)
 
 
 def test_a_range_outside_the_referrals_shows_zeros_and_bad_ranges_name_the_field(day: Any) -> None:
