@@ -22,6 +22,10 @@ def day_field(label: str | _StrPromise, *, required: bool = True) -> forms.DateF
     return forms.DateField(
         label=label,
         required=required,
-        widget=forms.DateInput(attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}),
+        # ISO, whatever the language: a date input reads no other form ("03/11/2026" in
+        # Spanish left it empty).
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}, format="%Y-%m-%d"
+        ),
         validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
     )

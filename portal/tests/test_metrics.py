@@ -84,6 +84,11 @@ def test_view_metrics_counts_the_days_referrals_and_draws_them(day: Any) -> None
     spanish = client.get("/metrics/").content.decode()
     assert '<th scope="row">23 Nov</th><td>3</td><td>1</td><td>1</td>' in spanish  # the day first, as Spanish has it
     assert "<dt>Respuesta mediana</dt><dd>2 min</dd>" in spanish
+    # The range's date inputs hold ISO dates in Spanish too: a browser shows no other form.
+    assert re.findall(r'<input type="date" name="date_(?:from|to)" value="([^"]*)"', spanish) == [
+        "2026-10-26",
+        "2026-11-24",
+    ]
     # The drawing's numbers are SVG's, not Spanish prose: "12,5" is no length, and the
     # browser drew every bar full width and the day chart's none.
     lengths = re.findall(r'<(?:svg|rect|text) [^>]*?\b(?:x|y|width|height)="([^"]*)"', spanish)
