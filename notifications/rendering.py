@@ -59,7 +59,12 @@ def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
         body = render_to_string(f"notifications/{message.template}.txt", data).strip()
         subject = str(SUBJECTS[message.template]())
     if message.channel != "email" and message.template != "test_text":
-        # Texts and pushes are short: the first sentence and the link.
         lines = body.splitlines()
-        body = f"{subject}: {lines[0]}\n{lines[-1]}"
+        if message.template.startswith("consumer_"):
+            # A consumer's text is their whole notice: it has no link to the rest, and its
+            # middle says who will call and when.
+            body = "HealthCare.gov: " + " ".join(lines)
+        else:
+            # An agent's texts and pushes are short: the first sentence and the link.
+            body = f"{subject}: {lines[0]}\n{lines[-1]}"
     return Rendered(channel=message.channel, to=message.to, subject=subject, body=body)

@@ -42,11 +42,17 @@ def test_the_request_is_acknowledged_by_email_in_the_consumers_language(smtp: An
 
 
 def test_without_an_email_the_acknowledgement_is_a_text_to_the_phone_given() -> None:
-    request_referral(NOW, email="", language="en")
+    referral = request_referral(NOW, email="", language="en")
     deliver_due(NOW)
     [text] = [m for m in locmem.outbox if m.to == "+16025550134"]
     assert text.channel == "sms"
-    assert text.body.startswith("HealthCare.gov: we received your request for help: We received your request")
+    # The whole notice, not its first and last sentences: who will call is in the middle.
+    assert text.body == (
+        f"HealthCare.gov: We received your request for help with Marketplace coverage near Phoenix, Maricopa, AZ "
+        f"(reference {referral.reference}). A licensed agent or broker who speaks English will contact you soon. "
+        "We will tell you who as soon as one accepts your request. This help is free. An agent will never ask you "
+        "to pay for it."
+    )
 
 
 @pytest.mark.parametrize(("page", "expected"), [("en", "en"), ("es", "es")])
