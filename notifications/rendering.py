@@ -65,6 +65,8 @@ def render(message: Message, time_zone: str = "America/New_York") -> Rendered:
             # middle says who will call and when.
             body = "HealthCare.gov: " + " ".join(lines)
         else:
-            # An agent's texts and pushes are short: the first sentence and the link.
-            body = f"{subject}: {lines[0]}\n{lines[-1]}"
+            # An agent's texts and pushes are short: the first sentence, an offer's deadline
+            # (the one thing to act on), and the link.
+            head = lines[:-1] if message.template == "offer" else lines[:1]
+            body = f"{subject}: {' '.join(head)}\n{lines[-1]}"
     return Rendered(channel=message.channel, to=message.to, subject=subject, body=body)

@@ -54,7 +54,8 @@ def test_a_new_offer_is_pushed_signed_and_encrypted_to_the_agents_device(service
     offer_id = referral.offers.get().pk
     assert push["payload"] == {
         "title": "New Help On Demand referral",
-        "body": "A consumer in Phoenix, Maricopa, AZ asked for help with Marketplace coverage.",
+        "body": "A consumer in Phoenix, Maricopa, AZ asked for help with Marketplace coverage. "
+        "Accept or reject by 10:15 AM MST: after that the referral goes to the next agent.",  # the offer's deadline
         "url": f"{settings.SITE_URL.rstrip('/')}/referrals/offers/{offer_id}/",
     }
     assert Message.objects.get(channel="push").state == MessageState.SENT

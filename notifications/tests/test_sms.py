@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -49,6 +50,9 @@ def test_an_offer_is_texted_through_the_providers_api(provider: SmsProvider) -> 
     assert sent["path"] == "/2010-04-01/Accounts/AC123/Messages.json" and sent["auth"] == "AC123:secret"
     assert (sent["To"], sent["From"]) == (ana.phone, "+16025550000")
     assert "Phoenix, Maricopa, AZ" in sent["Body"] and f"/referrals/offers/{message.offer_id}/" in sent["Body"]
+    # The deadline in the agent's own time zone (Phoenix: MST all year), 15 minutes on.
+    deadline = (NOW + timedelta(minutes=15)).astimezone(ZoneInfo("America/Phoenix")).strftime("%-I:%M %p MST")
+    assert f"Accept or reject by {deadline}: after that the referral goes to the next agent." in sent["Body"]
     assert not any(piece in sent["Body"] for piece in ("Carmen", "Ruiz", "555-0134", "carmen@"))
     message.refresh_from_db()
     assert message.state == MessageState.SENT
