@@ -204,7 +204,7 @@ RESULT_MESSAGES = {
     actions.Result.ACCEPTED: (messages.SUCCESS, gettext_lazy(
         "You accepted this referral. Contact the consumer now: preferably within 15 minutes, never later than 30.")),
     actions.Result.REJECTED: (messages.INFO, gettext_lazy(
-        "You rejected this referral; it goes to the next available agent. You are not penalised for rejecting.")),
+        "You rejected this referral; it goes to the next available agent. You are not penalized for rejecting.")),
     actions.Result.TAKEN: (messages.WARNING, gettext_lazy("Another agent accepted this referral first.")),
     actions.Result.EXPIRED: (messages.WARNING, gettext_lazy(
         "The 15 minutes are over: this referral went to the next available agent.")),

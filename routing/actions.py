@@ -233,7 +233,7 @@ def accept(offer_id: int, agent: Agent, now: datetime) -> Result:
 
 @transaction.atomic
 def reject(offer_id: int, agent: Agent, now: datetime) -> Result:
-    """The agent passes; never penalised, and the consumer moves on at once (R-ROUTE-6)."""
+    """The agent passes; never penalized, and the consumer moves on at once (R-ROUTE-6)."""
     found = _offer_and_locked_referral(offer_id, agent)
     if found is None:
         return Result.NOT_FOUND

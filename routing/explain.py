@@ -132,7 +132,7 @@ REASON_LABELS = {
     "switched_off_today": gettext_lazy("Today's Availability switched off"),
     "past_stop_time": gettext_lazy("past today's Stop Referrals time"),
     "paused_after_miss": gettext_lazy("paused after a missed referral"),
-    "unknown_time_zone": gettext_lazy("time zone not recognised: correct it in the agent's record"),
+    "unknown_time_zone": gettext_lazy("time zone not recognized: correct it in the agent's record"),
     # The agent may not take part at all (eligibility.rules.REASONS, eligibility.services).
     "not_registered": gettext_lazy("not on the FFM registration list for the plan year"),
     "registration_ended": gettext_lazy("Marketplace registration ended"),

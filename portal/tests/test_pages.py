@@ -84,7 +84,7 @@ def test_rejecting_moves_the_consumer_on_and_shows_nothing_of_them(clock: Any) -
     ana, client = signed_in("Ana", languages=["es", "en"])
     offer = offered_to(ana)
     answer = client.post(f"/referrals/offers/{offer.pk}/reject/", **JSON).json()
-    assert answer["ok"] is True and "You are not penalised" in answer["message"]
+    assert answer["ok"] is True and "You are not penalized" in answer["message"]
     assert "Rejected" in answer["row"] and not shows_consumer(answer["row"])
     assert Referral.objects.get(pk=offer.referral_id).status == Status.SAFETY_NET  # nobody else nearby
 
