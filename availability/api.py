@@ -20,6 +20,7 @@ from agents.models import Agent
 from availability import services
 from availability.models import OutOfOffice
 from hod.api import REFUSALS, DetailOut, FieldError, TokenAuth
+from lib.dates import OUTSIDE_CALENDAR, in_utc
 from referrals.api import current_agent
 
 router = Router(tags=["agent"], auth=TokenAuth())
@@ -103,18 +104,17 @@ def as_text(value: object) -> object:
     return value
 
 
-def in_utc(value: datetime) -> datetime:
-    """An instant, not a wall-clock time: which zone 09:00 is in must be said. Kept in UTC:
-    ISO 8601 allows offsets up to ±23:59, PostgreSQL stores none beyond ±15:59."""
+def with_offset(value: datetime) -> datetime:
+    """An instant, not a wall-clock time: which zone 09:00 is in must be said. Kept in UTC."""
     if value.tzinfo is None:
         raise _instant_refused()
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00+05:00 falls before year 1 in UTC
-        raise PydanticCustomError("instant", _("Enter a date between the years 1 and 9999.")) from None
+    instant = in_utc(value)
+    if instant is None:
+        raise PydanticCustomError("instant", str(OUTSIDE_CALENDAR))
+    return instant
 
 
-Instant = Annotated[datetime, BeforeValidator(as_text), AfterValidator(in_utc)]
+Instant = Annotated[datetime, BeforeValidator(as_text), AfterValidator(with_offset)]
 
 
 class AwayIn(Schema):
@@ -144,10 +144,9 @@ def away_add(request: HttpRequest, payload: AwayIn) -> Status[AwayOut]:
     """No referrals from `starts_at` until `ends_at`, or until it is switched off when
     `ends_at` is null. 400 names `ends_at` when it is not after `starts_at` or already past."""
     agent = current_agent(request)
-    if payload.ends_at is not None and payload.ends_at <= payload.starts_at:
-        raise FieldError("ends_at", _("You must be back after you leave."))
-    if payload.ends_at is not None and payload.ends_at <= timezone.now():
-        raise FieldError("ends_at", _("This period is already over."))
+    refused = services.away_end_refused(payload.starts_at, payload.ends_at, timezone.now())
+    if refused:
+        raise FieldError("ends_at", refused)
     period = OutOfOffice.objects.create(agent=agent, starts_at=payload.starts_at, ends_at=payload.ends_at)
     return Status(201, _away_out(period))
 

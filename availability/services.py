@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from agents.models import Agent
 from availability import rules
@@ -167,6 +168,18 @@ def resume(agent: Agent, now: datetime) -> bool:
 def current_and_coming_away(agent: Agent, now: datetime) -> list[OutOfOffice]:
     """The agent's Out of Office periods not yet over, soonest first (R-AVAIL-3)."""
     return list(OutOfOffice.objects.filter(agent=agent).exclude(ends_at__lte=now).order_by("starts_at", "pk"))
+
+
+def away_end_refused(starts_at: datetime, ends_at: datetime | None, now: datetime) -> str | None:
+    """Why an Out of Office cannot end when asked (R-AVAIL-3), the portal's and the API's
+    rule alike; None when it can (no end: until switched off)."""
+    if ends_at is None:
+        return None
+    if ends_at <= starts_at:
+        return gettext("You must be back after you leave.")
+    if ends_at <= now:
+        return gettext("This period is already over.")
+    return None
 
 
 def end_out_of_office(period: OutOfOffice, now: datetime) -> None:

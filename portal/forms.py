@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.forms import PhoneAndZipMixin
 from agents.models import Agent, ContactMethod
-from lib.dates import day_field
+from availability.services import away_end_refused
+from lib.dates import OUTSIDE_CALENDAR, day_field, in_utc
 from lib.languages import LANGUAGES
 from lib.states import state_name
 from lib.widgets import phone_input, zip_input
@@ -254,11 +255,10 @@ class OutOfOfficeForm(forms.Form):
         # The agent types wall-clock times in their own zone, whatever the server's is.
         if value is None:
             return None
-        try:
-            return value.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(UTC)
-        except OverflowError:  # 9999-12-31 23:00 in Phoenix is in the year 10000 in UTC
-            self.add_error(name, _("Enter a date between the years 1 and 9999."))
-            return None
+        instant = in_utc(value.replace(tzinfo=None).replace(tzinfo=self.zone))
+        if instant is None:
+            self.add_error(name, OUTSIDE_CALENDAR)
+        return instant
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -266,10 +266,10 @@ class OutOfOfficeForm(forms.Form):
         data["ends_at"] = None if data.get("no_end") else self._aware("ends_at", data.get("ends_at"))
         if not data.get("no_end") and data.get("ends_at") is None and "ends_at" not in self.errors:
             self.add_error("ends_at", _("Enter when you are back, or choose No End Date."))
-        elif data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            self.add_error("ends_at", _("You must be back after you leave."))
-        elif data.get("ends_at") and data["ends_at"] <= timezone.now():
-            self.add_error("ends_at", _("This period is already over."))
+        elif data.get("starts_at") and (
+            refused := away_end_refused(data["starts_at"], data["ends_at"], timezone.now())
+        ):
+            self.add_error("ends_at", refused)
         return data
 
 
