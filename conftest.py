@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import hypothesis
 import pytest
 from django.test import override_settings
 from django.utils import translation
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
 
 CHROMIUM = Path(os.environ.get("HOD_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
+
+# The fuzz tests (hypothesis, schemathesis) explore new inputs on a developer's machine and
+# keep what failed; under CI they replay one fixed set of inputs, so a run's outcome depends
+# on the commit alone and a bug found locally is not first met by chance in CI.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis.settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 @pytest.fixture(autouse=True)
