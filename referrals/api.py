@@ -203,6 +203,9 @@ def _listing(request: HttpRequest, filters: ListIn, *, first_name: str = "", las
     agent = current_agent(request)
     if filters.time_zone not in available_timezones():
         raise FieldError("time_zone", _("unknown time zone"))
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        # As the page says it: an empty list would read as "no referrals in that period".
+        raise FieldError("date_to", _("The To date is before the From date."))
     if not 1 <= filters.limit <= 500:
         raise FieldError("limit", _("must be between 1 and 500"))
     if not 0 <= filters.offset <= MAX_OFFSET:

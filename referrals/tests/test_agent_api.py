@@ -317,6 +317,13 @@ def test_malformed_requests_name_the_field_and_why(client, clock, cast):
     assert errors(client.get(f"{listing}?date_to=9999-12-31", headers=headers)) == {
         "date_to": ["Enter a date from 2000-01-01 to 2099-12-31."]
     }
+    backwards = {"date_to": ["The To date is before the From date."]}
+    assert errors(client.get(f"{listing}?date_from=2026-11-02&date_to=2026-11-01", headers=headers)) == backwards
+    search = {"date_from": "2026-11-02", "date_to": "2026-11-01"}
+    assert errors(client.post(f"{listing}/search", search, content_type="application/json", headers=headers)) == (
+        backwards
+    )
+    assert client.get(f"{listing}?date_from=2026-11-01&date_to=2026-11-01", headers=headers).status_code == 200
     assert errors(client.get(f"{listing}?time_zone=Mars/Olympus", headers=headers)) == {
         "time_zone": ["unknown time zone"]
     }
@@ -341,6 +348,8 @@ def test_the_malformed_request_messages_speak_spanish_too(client, clock, cast):
     headers = {**with_token(ana), "Accept-Language": "es"}
     answer = client.get("/api/v1/agent/referrals?date_to=0&", headers=headers).json()
     assert answer["errors"]["date_to"] == ["Escriba la fecha como AAAA-MM-DD."]
+    answer = client.get("/api/v1/agent/referrals?date_from=2026-11-02&date_to=2026-11-01", headers=headers).json()
+    assert answer["errors"]["date_to"] == ["La fecha Hasta es anterior a la fecha Desde."]
     answer = client.get("/api/v1/agent/referrals?first_name=Carmen", headers=headers).json()
     assert answer["errors"]["first_name"][0].startswith("Un nombre se busca con POST /api/v1/agent/referrals/search")
     answer = client.post("/api/v1/referrals", "{", content_type="application/json", headers=headers).json()
