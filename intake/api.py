@@ -10,7 +10,15 @@ from ninja import Field, Router, Schema, Status
 from pydantic import JsonValue
 
 from hod.api import DetailOut, ErrorsOut
-from intake.services import PhoneLimitReached, closed_message, request_form, retry_after, submit, taking_requests
+from intake.services import (
+    KeyReused,
+    PhoneLimitReached,
+    closed_message,
+    request_form,
+    retry_after,
+    submit,
+    taking_requests,
+)
 from lib.languages import LANGUAGES
 
 router = Router(tags=["intake"])
@@ -38,7 +46,8 @@ IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "A key of the client's choosing (a UUID, say): a retry with the same key creates nothing new.",
+    "description": "A key of the client's choosing (a UUID, say), new for each request: a retry with the same "
+    "key creates nothing new; the same key with other details is refused (422).",
     "schema": {"type": "string", "pattern": "^[!-~]{1,200}$"},
 }
 
@@ -51,6 +60,10 @@ ANSWERS = {
         "its referral still looks for an agent. Nothing new is stored; the body is that referral's."
     },
     400: {"description": "Refused, each bad field named; nothing is stored."},
+    422: {
+        "description": "Refused, on `Idempotency-Key`: the key was already used for a request with other "
+        "details (names, phone, ZIP code or language). That request stands; nothing is stored."
+    },
     429: {
         "description": "Refused, on `phone`: that number already made HOD_REQUESTS_PER_PHONE requests (5 "
         "unless set) within HOD_REQUESTS_PER_PHONE_HOURS (24); nothing is stored. The same request again "
@@ -74,7 +87,7 @@ class ReceivedOut(Schema):
 
 @router.post(
     "",
-    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 429: ErrorsOut, 503: DetailOut},
+    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 422: ErrorsOut, 429: ErrorsOut, 503: DetailOut},
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
     openapi_extra={"parameters": [IDEMPOTENCY_HEADER], "responses": ANSWERS},
@@ -84,8 +97,9 @@ def create_referral(
 ) -> Status[dict[str, object]]:
     """Store the consumer's request and offer it to the first agent before answering.
 
-    Send an `Idempotency-Key` header: a retry with the same key returns the first answer
-    (200) and never creates a second referral. The same request again (names in any letter
+    Send an `Idempotency-Key` header, new for each request: a retry with the same key
+    returns the first answer (200) and never creates a second referral; the same key with
+    other details is refused (422), nothing stored. The same request again (names in any letter
     case, phone, ZIP, language) while the first still looks for an agent also answers 200
     with the first, whatever its key: nobody is offered the same person twice. 503: the
     service is not taking requests (no HealthCare.gov states are loaded for the plan year in
@@ -108,6 +122,8 @@ def create_referral(
     except PhoneLimitReached as refusal:
         response["Retry-After"] = retry_after(refusal, now)
         return Status(429, {"errors": {"phone": [str(refusal)]}})
+    except KeyReused as refusal:
+        return Status(422, {"errors": {"Idempotency-Key": [str(refusal)]}})
     body: dict[str, object] = {
         "id": str(referral.public_id),
         "status": referral.status,

@@ -72,6 +72,19 @@ class PhoneLimitReached(Exception):
         )
 
 
+class KeyReused(Exception):
+    """An Idempotency-Key already used for a different request: that request stands, this
+    one is not stored (a key is for retrying one request, never for sending another)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This key was already used for another request (other names, phone, ZIP code or "
+                "language): nothing was stored. Send each new request with a new key."
+            )
+        )
+
+
 def retry_after(refusal: PhoneLimitReached, now: datetime) -> str:
     """The refusal's Retry-After header: whole seconds, at least one."""
     return str(max(1, math.ceil((refusal.retry_at - now).total_seconds())))
@@ -81,7 +94,9 @@ def submit(form: ConsumerRequestForm, now: datetime, *, idempotency_key: str | N
     """Store a valid request and route it. Returns the referral and whether it is new.
 
     Asking twice never puts one person before two agents. A retry with the same
-    Idempotency-Key finds the referral of the first call; so does the same request (names,
+    Idempotency-Key finds the referral of the first call (the same key with other details
+    raises `KeyReused`, nothing stored: a client reusing keys must not lose a consumer's
+    request to another's answer); so does the same request (names,
     phone, ZIP, language: `fingerprint_of`) while its referral still looks for an agent,
     whatever page or key it came with. No look-up first: retries are rare, requests not.
     The referral's INSERT, the transaction's first write, fails on the unique key or the
@@ -165,6 +180,8 @@ def _earlier(idempotency_key: str | None, fingerprint: str, now: datetime) -> Re
     still open (that one's log notes the consumer asked again)."""
     by_key = _by_key(idempotency_key)
     if by_key is not None:
+        if _fingerprint(by_key) != fingerprint:  # the same request as everywhere: `fingerprint_of`
+            raise KeyReused
         return by_key
     waiting = Referral.objects.filter(fingerprint=fingerprint, status__in=OPEN_STATUSES).first()
     if waiting is not None:
@@ -173,7 +190,20 @@ def _earlier(idempotency_key: str | None, fingerprint: str, now: datetime) -> Re
 
 
 def _by_key(idempotency_key: str | None) -> Referral | None:
+    # Erasing a referral's personal data also forgets its key: a key found has its details.
     return Referral.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+
+
+def _fingerprint(referral: Referral) -> str:
+    """What the stored referral asked, from its own fields (referrals stored before
+    fingerprints have none in their column)."""
+    return fingerprint_of(
+        first_name=referral.first_name,
+        last_name=referral.last_name,
+        phone=referral.phone,
+        zip_code=referral.zip_code,
+        language=referral.language,
+    )
 
 
 def _note_asked_again(referral: Referral, now: datetime) -> None:

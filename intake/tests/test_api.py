@@ -120,7 +120,8 @@ def test_the_openapi_document_describes_intake_and_agent_actions(client):
     assert "/api/v1/ops/referrals/{referral_id}/explanation" in doc["paths"]
     # A client reads what each intake answer means, each with its body's schema.
     answers = doc["paths"]["/api/v1/referrals"]["post"]["responses"]
-    assert sorted(answers) == ["200", "201", "400", "429", "503"]
+    assert sorted(answers) == ["200", "201", "400", "422", "429", "503"]
+    assert "already used for a request with other details" in answers["422"]["description"]
     assert "HOD_REQUESTS_PER_PHONE" in answers["429"]["description"]
     assert "same request while its referral still looks for an agent" in answers["200"]["description"]
     assert all("application/json" in answer["content"] for answer in answers.values())

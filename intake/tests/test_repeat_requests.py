@@ -121,20 +121,72 @@ def test_an_idempotency_key_still_finds_its_own_referral_first(client):
     first = client.post(
         "/api/v1/referrals", consumer(), content_type="application/json", headers={"Idempotency-Key": "hc-1"}
     )
-    # The same key with other details: the key's referral, as before.
-    again = client.post(
-        "/api/v1/referrals",
-        consumer(first_name="Luis"),
-        content_type="application/json",
-        headers={"Idempotency-Key": "hc-1"},
-    )
     # The same details with a new key: the open request.
     other_key = client.post(
         "/api/v1/referrals", consumer(), content_type="application/json", headers={"Idempotency-Key": "hc-2"}
     )
-    assert first.status_code == 201 and again.status_code == other_key.status_code == 200
-    assert first.json()["id"] == again.json()["id"] == other_key.json()["id"]
+    # A retry of the first, names typed in other letter case: the first, as before.
+    retry = client.post(
+        "/api/v1/referrals",
+        consumer(first_name="CARMEN"),
+        content_type="application/json",
+        headers={"Idempotency-Key": "hc-1"},
+    )
+    assert first.status_code == 201 and other_key.status_code == retry.status_code == 200
+    assert first.json()["id"] == other_key.json()["id"] == retry.json()["id"]
     assert Referral.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"first_name": "Luis"},
+        {"phone": "602-555-0177"},
+        {"zip_code": "85701"},
+        {"language": "en"},
+    ],
+)
+def test_a_key_reused_for_another_request_is_refused_and_stores_nothing(client, other):
+    """A client that sends a second consumer under the first one's key learns that the second
+    was not taken, instead of getting the first one's answer for it."""
+    make_agent("Ana", languages=["es", "en"])
+    key = {"Idempotency-Key": "hc-1"}
+    first = client.post("/api/v1/referrals", consumer(), content_type="application/json", headers=key)
+    stored = list(Referral.objects.values_list("first_name", "phone", "email", "zip_code", "language"))
+    messages = Message.objects.count()
+    reused = client.post("/api/v1/referrals", consumer(**other), content_type="application/json", headers=key)
+    assert first.status_code == 201
+    assert reused.status_code == 422
+    assert reused.json() == {
+        "errors": {
+            "Idempotency-Key": [
+                "This key was already used for another request (other names, phone, ZIP code or "
+                "language): nothing was stored. Send each new request with a new key."
+            ]
+        }
+    }
+    assert list(Referral.objects.values_list("first_name", "phone", "email", "zip_code", "language")) == stored
+    assert Message.objects.count() == messages
+    assert Offer.objects.count() == 1
+    # With a key of its own it is a request like any other.
+    fresh = client.post(
+        "/api/v1/referrals", consumer(**other), content_type="application/json", headers={"Idempotency-Key": "hc-2"}
+    )
+    assert fresh.status_code == 201 and Referral.objects.count() == 2
+
+
+def test_the_refusal_of_a_reused_key_speaks_spanish_too(client):
+    make_agent("Ana", languages=["es"])
+    key = {"Idempotency-Key": "hc-1"}
+    client.post("/api/v1/referrals", consumer(), content_type="application/json", headers=key)
+    reused = client.post(
+        "/api/v1/referrals",
+        consumer(first_name="Luis"),
+        content_type="application/json",
+        headers={**key, "Accept-Language": "es"},
+    )
+    assert reused.status_code == 422
+    assert reused.json()["errors"]["Idempotency-Key"][0].startswith("Esta clave ya se usó para otra solicitud")
 
 
 @pytest.mark.django_db(transaction=True)
