@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from hod.testing import WEEKDAY_MORNING, consumer, database_url, make_agent, request_referral, wait_until
-from intake.services import PhoneLimitReached, request_form, submit
+from intake.services import KeyReused, PhoneLimitReached, request_form, submit
 from referrals.models import OPEN_STATUSES, Offer, Outcome, Referral, Status
 from routing import actions
 
@@ -287,6 +287,37 @@ def test_the_same_request_sent_twenty_times_at_once_is_one_referral_with_one_off
         assert [created for _pk, created in answers[round_]].count(True) == 1
     assert Referral.objects.count() == rounds
     assert Offer.objects.count() == rounds  # each offered once, to one agent
+
+
+def test_one_key_sent_at_once_for_two_people_stores_one_and_refuses_the_other():
+    """Ten clients send one Idempotency-Key at the same instant, five for Carmen and five
+    for Luis: one referral is stored, the senders of its details all get it, and every
+    sender of the other details is refused (KeyReused), nothing of theirs stored."""
+    make_agent("Ana", languages=["es"])
+    rounds, senders = 10, 10
+    answers: list[list[object]] = [[None] * senders for _ in range(rounds)]
+
+    def sender(index: int):
+        name = "Carmen" if index % 2 else "Luis"
+
+        def work(round_: int) -> None:
+            form = request_form(consumer(first_name=name, phone=f"602-555-{6000 + round_:04d}"), NOW)
+            assert form.is_valid(), form.errors
+            try:
+                referral, _created = submit(form, NOW, idempotency_key=f"client-{round_}")
+                answers[round_][index] = (name, referral.pk)
+            except KeyReused:
+                answers[round_][index] = (name, "refused")
+
+        return work
+
+    run_together([sender(i) for i in range(senders)], rounds)
+    for round_, answered in enumerate(answers):
+        stored = Referral.objects.get(idempotency_key=f"client-{round_}")
+        for name, outcome in answered:
+            assert outcome == (stored.pk if name == stored.first_name else "refused"), answered
+    assert Referral.objects.count() == rounds
+    assert Offer.objects.count() == rounds
 
 
 def test_a_request_repeated_while_an_agent_accepts_it_is_found_or_stored_afresh_never_lost():
