@@ -94,7 +94,7 @@ class ListIn(Schema):
     status: StatusFilter = ""
     date_from: IsoDate = None
     date_to: IsoDate = None
-    time_zone: str = Field("America/New_York", description="The IANA time zone the dates are in.")
+    time_zone: str = Field("", description="The IANA time zone the dates are in; yours (your profile's) when left out.")
     limit: int = Field(100, json_schema_extra={"minimum": 1, "maximum": 500})
     offset: int = Field(
         0,
@@ -201,7 +201,8 @@ def search_referrals(request: HttpRequest, payload: SearchIn) -> list[OfferOut]:
 
 def _listing(request: HttpRequest, filters: ListIn, *, first_name: str = "", last_name: str = "") -> list[OfferOut]:
     agent = current_agent(request)
-    if filters.time_zone not in available_timezones():
+    time_zone = filters.time_zone or agent.time_zone  # as Manage Referrals shows the days
+    if time_zone not in available_timezones():
         raise FieldError("time_zone", _("unknown time zone"))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         # As the page says it: an empty list would read as "no referrals in that period".
@@ -216,7 +217,7 @@ def _listing(request: HttpRequest, filters: ListIn, *, first_name: str = "", las
         last_name=last_name.strip()[:100],
         date_from=filters.date_from,
         date_to=filters.date_to,
-        time_zone=filters.time_zone,
+        time_zone=time_zone,
     )
     offers = services.offers_for(agent, search).prefetch_related("referral__contact_attempts")
     offers = offers[filters.offset : filters.offset + filters.limit]

@@ -384,3 +384,24 @@ def test_the_schemas_own_refusals_speak_the_callers_language(client, clock, cast
         ]
     }
     assert Referral.objects.count() == 0
+
+
+def test_the_listings_days_are_the_agents_own_unless_another_zone_is_asked_for(client, clock, cast):
+    """As on Manage Referrals: Ana works in Phoenix, so her days are Phoenix days. An offer
+    made at 22:30 in Phoenix is on that day there, and on the next day in New York."""
+    ana, _diego = cast
+    intake(client)
+    late_evening = NOW.replace(hour=5, minute=30)  # 22:30 the day before in Phoenix, 00:30 in New York
+    Offer.objects.filter(agent=ana).update(offered_at=late_evening)
+    headers = with_token(ana)
+
+    def listed(query: str) -> int:
+        response = client.get(f"/api/v1/agent/referrals?{query}", headers=headers)
+        assert response.status_code == 200, response.content
+        return len(response.json())
+
+    assert ana.time_zone == "America/Phoenix"
+    assert listed("date_from=2026-11-22&date_to=2026-11-22") == 1
+    assert listed("date_from=2026-11-23&date_to=2026-11-23") == 0
+    assert listed("date_from=2026-11-22&date_to=2026-11-22&time_zone=America/New_York") == 0
+    assert listed("date_from=2026-11-23&date_to=2026-11-23&time_zone=America/New_York") == 1
