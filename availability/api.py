@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 from agents.models import Agent
 from availability import services
 from availability.models import OutOfOffice
-from hod.api import REFUSALS, DetailOut, FieldError, TokenAuth
+from hod.api import REFUSALS, BodyIn, DetailOut, FieldError, TokenAuth
 from lib.dates import OUTSIDE_CALENDAR, in_utc
 from referrals.api import current_agent
 
@@ -39,7 +39,7 @@ class AvailabilityOut(Schema):
     )
 
 
-class AvailabilityIn(Schema):
+class AvailabilityIn(BodyIn):
     on: StrictBool = Field(
         description="true: referrals from now until the stop time; false: none for the rest of today."
     )
@@ -117,7 +117,7 @@ def with_offset(value: datetime) -> datetime:
 Instant = Annotated[datetime, BeforeValidator(as_text), AfterValidator(with_offset)]
 
 
-class AwayIn(Schema):
+class AwayIn(BodyIn):
     starts_at: Instant = Field(description="ISO 8601 with its offset, as 2026-12-24T08:00:00-07:00.")
     ends_at: Instant | None = Field(description="When you are back, with its offset; null: No End Date.")
 

@@ -6,14 +6,18 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
+from pydantic import ConfigDict
 
 from agents.models import ApiToken
 
@@ -59,8 +63,18 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
+class BodyIn(Schema):
+    """A request's JSON body. A field it does not have is refused by name ("This request
+    has no such field."), never ignored: a misspelt `language` would have sent a Spanish
+    speaker to an English-speaking agent, a misspelt `stop_at` switched on until the end of
+    the day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ErrorsOut(Schema):
-    """HTTP 400: each malformed field by name, with why (and intake's 429, on `phone`)."""
+    """HTTP 400: each malformed field by name, with why (and intake's 422 on its key, 429 on
+    `phone`, and 413 on a body too large to read, any endpoint's)."""
 
     errors: dict[str, list[str]]
 
@@ -142,6 +156,13 @@ def refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, UnreadableBody):  # the framework's wrapping of JsonParser's refusal
         return field_errors({"body": [str(exc.__cause__)]})
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """413 in the API's own shape (Django's is an HTML page): no request of ours comes near."""
+    most = number_format(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, force_grouping=True)
+    return field_errors({"body": [_("The body is larger than %(most)s bytes.") % {"most": most}]}, status=413)
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import JsonValue
 
-from hod.api import DetailOut, ErrorsOut
+from hod.api import BodyIn, DetailOut, ErrorsOut
 from intake.services import (
     KeyReused,
     PhoneLimitReached,
@@ -30,7 +30,7 @@ def form_rule(**rule: JsonValue) -> Any:
     return Field(json_schema_extra=rule)
 
 
-class ConsumerRequestIn(Schema):
+class ConsumerRequestIn(BodyIn):
     first_name: str = form_rule(minLength=1, maxLength=100)
     last_name: str = form_rule(minLength=1, maxLength=100)
     phone: str = form_rule(minLength=1, maxLength=30, examples=["602-555-0134"])
@@ -60,6 +60,7 @@ ANSWERS = {
         "its referral still looks for an agent. Nothing new is stored; the body is that referral's."
     },
     400: {"description": "Refused, each bad field named; nothing is stored."},
+    413: {"description": "Refused: the body is larger than the server takes (2.5 MB unless set); nothing is stored."},
     422: {
         "description": "Refused, on `Idempotency-Key`: the key was already used for a request with other "
         "details (names, phone, ZIP code or language). That request stands; nothing is stored."
@@ -87,7 +88,15 @@ class ReceivedOut(Schema):
 
 @router.post(
     "",
-    response={201: ReceivedOut, 200: ReceivedOut, 400: ErrorsOut, 422: ErrorsOut, 429: ErrorsOut, 503: DetailOut},
+    response={
+        201: ReceivedOut,
+        200: ReceivedOut,
+        400: ErrorsOut,
+        413: ErrorsOut,
+        422: ErrorsOut,
+        429: ErrorsOut,
+        503: DetailOut,
+    },
     summary="Ask to be contacted (Get Contacted)",
     auth=None,
     openapi_extra={"parameters": [IDEMPOTENCY_HEADER], "responses": ANSWERS},

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, StrictInt
 from pydantic_core import PydanticCustomError
 
 from agents.models import Agent
-from hod.api import REFUSALS, DetailOut, FieldError, TokenAuth
+from hod.api import REFUSALS, BodyIn, DetailOut, FieldError, TokenAuth
 from lib.dates import FIRST_DAY, LAST_DAY
 from referrals import services
 from referrals.models import Offer, Referral
@@ -125,12 +125,12 @@ class ResultOut(Schema):
     offer: OfferOut | None = None
 
 
-class AttemptIn(Schema):
+class AttemptIn(BodyIn):
     method: Literal["phone", "text", "email"]
     result: Literal["no_answer", "left_message", "wrong_contact", "reached"]
 
 
-class StatusIn(Schema):
+class StatusIn(BodyIn):
     status: Literal["in_progress", "not_good", "completed"]
     completion: Literal["", "qhp", "medicaid", "navigator", "other"] = ""
     reason: Literal["", "wrong_contact", "has_agent", "unreachable"] = ""

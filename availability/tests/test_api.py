@@ -60,6 +60,7 @@ def test_a_bad_switch_names_what_is_wrong_and_changes_nothing(ana):
         put(headers, {"on": False, "stop_at": "16:00"}),
         put(headers, {"on": "yes"}),
         put(headers, {}),
+        put(headers, {"on": True, "stopAt": "16:00"}),  # misspelt: not switched on until 17:00
     ]
     assert refusals == [
         (400, {"errors": {"stop_at": ["Choose a time later today."]}}),
@@ -68,6 +69,7 @@ def test_a_bad_switch_names_what_is_wrong_and_changes_nothing(ana):
         (400, {"errors": {"stop_at": ["A stop time goes only with switching on."]}}),
         (400, {"errors": {"on": ["Enter true or false."]}}),
         (400, {"errors": {"on": ["This field is required."]}}),
+        (400, {"errors": {"stopAt": ["This request has no such field."]}}),
     ]
     assert Schedule.objects.filter(agent=agent).values().get() == before
     spanish = Client().put(

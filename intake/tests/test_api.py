@@ -94,12 +94,6 @@ def test_malformed_bodies_are_400_not_500(client, body):
     assert nothing_stored()
 
 
-def test_an_oversized_body_is_refused(client):
-    response = post(client, consumer(first_name="A" * 3_000_000))
-    assert response.status_code == 400
-    assert nothing_stored()
-
-
 def test_names_in_other_alphabets_and_with_accents_are_welcome(client):
     make_agent("Ana", languages=["es"])
     response = post(client, consumer(first_name="José María", last_name="Nuñez-O'Brien"))
@@ -120,7 +114,7 @@ def test_the_openapi_document_describes_intake_and_agent_actions(client):
     assert "/api/v1/ops/referrals/{referral_id}/explanation" in doc["paths"]
     # A client reads what each intake answer means, each with its body's schema.
     answers = doc["paths"]["/api/v1/referrals"]["post"]["responses"]
-    assert sorted(answers) == ["200", "201", "400", "422", "429", "503"]
+    assert sorted(answers) == ["200", "201", "400", "413", "422", "429", "503"]
     assert "already used for a request with other details" in answers["422"]["description"]
     assert "HOD_REQUESTS_PER_PHONE" in answers["429"]["description"]
     assert "same request while its referral still looks for an agent" in answers["200"]["description"]
@@ -179,3 +173,28 @@ def test_an_idempotency_key_that_is_not_one_is_refused_and_nothing_stored(client
     assert list(response.json()["errors"]) == ["Idempotency-Key"]
     assert nothing_stored()
     assert post(client, consumer(), **{"Idempotency-Key": "x" * 200}).status_code == 201
+
+
+def test_a_field_the_request_does_not_have_is_refused_by_name_not_ignored(client):
+    """A misspelt `language` must not send a Spanish speaker to an English-speaking agent."""
+    make_agent("Ana", languages=["es", "en"])
+    sent = {key: value for key, value in consumer().items() if key != "language"}
+    response = post(client, {**sent, "lenguage": "es"})
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"lenguage": ["This request has no such field."]}}
+    assert not Referral.objects.exists()
+
+
+def test_an_oversized_body_is_refused_in_the_apis_own_shape(client):
+    response = post(client, consumer(first_name="A" * 3_000_000))
+    assert response.status_code == 413
+    assert response.json() == {"errors": {"body": ["The body is larger than 2,621,440 bytes."]}}
+    assert nothing_stored()
+
+
+def test_the_refusals_of_a_stray_field_and_an_oversized_body_speak_spanish_too(client):
+    spanish = {"Accept-Language": "es"}
+    stray = post(client, {**consumer(), "lenguage": "es"}, **spanish).json()
+    assert stray == {"errors": {"lenguage": ["Esta solicitud no tiene ese campo."]}}
+    big = post(client, consumer(first_name="A" * 3_000_000), **spanish).json()
+    assert big == {"errors": {"body": ["El cuerpo de la solicitud ocupa más de 2\xa0621\xa0440 bytes."]}}
