@@ -226,7 +226,13 @@ def _prepared(row: Row, now: datetime) -> Row:
 
 
 def _page(params: dict[str, Any]) -> list[Row]:
-    """One page of one referral's ring, as the database returns it."""
+    """One page of one referral's ring, as the database returns it: on PostgreSQL bound on
+    the server, so that the connection prepares it (HOD_PG_PREPARED_STATEMENTS)."""
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as pg:
+            pg.execute(RING_SQL, params)
+            return [dict(zip(COLUMNS, row, strict=True)) for row in pg.fetchall()]
     with connection.cursor() as cursor:
         cursor.execute(RING_SQL, params)
         return [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
