@@ -380,3 +380,22 @@ def test_offers_expiring_together_go_where_one_at_a_time_would_send_them(togethe
     assert offer_notices.count() == 9  # three channels for each new offer
     x.refresh_from_db()
     assert x.last_offered_at == due
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_candidate_query_is_prepared_once_and_decides_as_before():
+    """After its fifth run on a connection the ring query is a prepared statement
+    (HOD_PG_PREPARED_STATEMENTS): PostgreSQL stops planning it anew, and its answers are
+    the same."""
+    from django.db import connection
+
+    ana = make_agent("Ana", zip_code="85003", languages=["es"])
+    decisions = [
+        candidates.next_candidate(Referral(state="AZ", lat=33.45, lon=-112.07, language="es", pk=0), 2027, NOW)
+        for _ in range(7)
+    ]
+    assert {decision.chosen.agent_id for decision in decisions if decision.chosen} == {ana.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("FROM eligibility_coverage c" in statement for statement in prepared), prepared
