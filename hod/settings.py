@@ -141,12 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # this, every `make run` opens with a warning about it.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 elif env_bool("HOD_PG_PREPARED_STATEMENTS", True):
-    # The hottest queries (routing's candidate pages, the dispatcher's batch reads and
-    # inserts) run on psycopg's own cursors, bound on the server: with a threshold, each is
-    # prepared after its fifth run on a connection, and PostgreSQL stops planning it anew
-    # every time (half a millisecond a query; half the median routing decision). The ORM's
-    # queries are bound client-side and never prepared. Turn it off behind a pooler that
-    # cannot carry prepared statements (PgBouncer before 1.21 in transaction mode).
+    # Routing's candidate page runs on psycopg's own cursor, bound on the server: with a
+    # threshold it is prepared after its fifth run on a connection, and PostgreSQL stops
+    # planning it anew every time (half a millisecond a query; half the median routing
+    # decision). The dispatcher's batch statements opt out (measured slower prepared); the
+    # ORM's queries are bound client-side and never prepared. Turn it off behind a pooler
+    # that cannot carry prepared statements (PgBouncer before 1.21 in transaction mode).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DATABASES["default"]["TEST"] = {"NAME": env_str("HOD_TEST_DATABASE_NAME", "") or None}
 if not DATABASES["default"]["TEST"]["NAME"]:

@@ -156,7 +156,7 @@ def add_all(instances: list[M]) -> list[M]:
         arrays = [[prepare(getattr(instance, name)) for instance in instances] for name, _, _, prepare in columns]
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_unnest_sql(model), arrays)
+            cursor.execute(_unnest_sql(model), arrays, prepare=False)  # as read_pages: prepared, both measured slower
             keys = [row[0] for row in cursor.fetchall()]
     for instance, key in zip(instances, keys, strict=True):
         instance.pk = key

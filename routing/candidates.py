@@ -314,7 +314,7 @@ def read_pages(streams: list[Stream]) -> None:
     # Bound on the server: psycopg sends the arrays in binary, not quoted as text.
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(PAGES_SQL, params)
+        cursor.execute(PAGES_SQL, params, prepare=False)  # prepared, the re-routes measured ~10 % slower
         for for_referral, *row in cursor.fetchall():
             pages[for_referral].append(dict(zip(COLUMNS, row, strict=True)))
     for stream, request in zip(streams, requests, strict=True):
