@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import JsonValue
+from pydantic import JsonValue, StrictBool
 
 from hod.api import BodyIn, DetailOut, ErrorsOut
 from intake.services import (
@@ -37,7 +37,8 @@ class ConsumerRequestIn(BodyIn):
     email: str = Field("", json_schema_extra={"maxLength": 254})
     zip_code: str = form_rule(minLength=5, maxLength=10, examples=["85004"])
     language: str = Field("en", json_schema_extra={"enum": list(LANGUAGES)})
-    consent: bool = form_rule(enum=[True], description="The consumer agrees to be contacted: must be true.")
+    # JSON's `true` itself: "yes", 1 or "true" are not taken for a person's consent.
+    consent: StrictBool = form_rule(enum=[True], description="The consumer agrees to be contacted: must be true.")
 
 
 # A client's key: visible ASCII, as UUIDs and the like are; at most the column's 200.

@@ -63,6 +63,9 @@ def test_a_retry_with_the_same_idempotency_key_creates_nothing_new(client):
         ("phone", "555-0134", "Enter a U.S. phone number"),
         ("phone", "+44 20 7946 0958", "Enter a U.S. phone number"),
         ("consent", False, "You must agree to be contacted"),
+        ("consent", "yes", "Enter true or false."),  # a person's consent is JSON's true itself
+        ("consent", 1, "Enter true or false."),
+        ("consent", "true", "Enter true or false."),
         ("language", "xx", "Select a valid choice"),
         ("email", "not-an-email", "Enter a valid email address."),
         ("first_name", "<script>alert(1)</script>", "Use letters"),
