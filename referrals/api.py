@@ -257,11 +257,17 @@ def reject(request: HttpRequest, offer_id: int) -> Status[ResultOut]:
 )
 def set_status(request: HttpRequest, referral_id: UUID, payload: StatusIn) -> ResultOut:
     """`completed` needs its `completion` subcategory, `not_good` its `reason`: without
-    them, 400 naming the missing field. 404 unless you accepted the referral."""
+    them, or with one sent for another status, 400 naming the field. 404 unless you
+    accepted the referral."""
     agent = current_agent(request)
     referral = Referral.objects.filter(public_id=referral_id, accepted_by=agent).first()
     if referral is None:
         raise HttpError(404, _("No such referral of yours."))
+    # A subcategory sent with another status is a client's mistake, not a detail to drop.
+    if payload.completion and payload.status != "completed":
+        raise FieldError("completion", _("A completion goes only with the status completed."))
+    if payload.reason and payload.status != "not_good":
+        raise FieldError("reason", _("A reason goes only with the status not_good."))
     try:
         services.set_status(
             referral, agent, payload.status, timezone.now(), completion=payload.completion, reason=payload.reason

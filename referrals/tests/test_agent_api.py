@@ -178,6 +178,21 @@ def test_status_changes_need_a_subcategory_and_belong_to_the_winner(client, cloc
     bad = client.post(url, {"status": "deleted"}, content_type="application/json", headers=ana_headers)
     assert bad.status_code == 400
     assert "status" in bad.json()["errors"]
+    mismatched = [
+        client.post(url, body, content_type="application/json", headers=ana_headers)
+        for body in (
+            {"status": "in_progress", "completion": "qhp"},
+            {"status": "completed", "completion": "qhp", "reason": "has_agent"},
+        )
+    ]
+    assert [(answer.status_code, answer.json()) for answer in mismatched] == [
+        (400, {"errors": {"completion": ["A completion goes only with the status completed."]}}),
+        (400, {"errors": {"reason": ["A reason goes only with the status not_good."]}}),
+    ]
+    spanish = client.post(url, {"status": "in_progress", "completion": "qhp"}, content_type="application/json",
+                          headers={**ana_headers, "Accept-Language": "es"})  # fmt: skip
+    assert spanish.json()["errors"]["completion"] == ["Una forma de finalización solo acompaña al estado completed."]
+    assert Referral.objects.get().status == "accepted"  # none of them changed it
     other = client.post(url, {"status": "in_progress"}, content_type="application/json", headers=with_token(diego))
     assert other.status_code == 404
     done = client.post(
