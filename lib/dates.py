@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
 OUTSIDE_CALENDAR = gettext_lazy("Enter a date between the years 1 and 9999.")
+# A From–To range of days given backwards: on `date_to`, in the pages and the API alike.
+TO_BEFORE_FROM = gettext_lazy("The To date is before the From date.")
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise

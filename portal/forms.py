@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.forms import PhoneAndZipMixin
 from agents.models import Agent, ContactMethod
 from availability.services import away_end_refused
-from lib.dates import OUTSIDE_CALENDAR, day_field, in_utc
+from lib.dates import OUTSIDE_CALENDAR, TO_BEFORE_FROM, day_field, in_utc
 from lib.languages import LANGUAGES
 from lib.states import state_name
 from lib.widgets import phone_input, zip_input
@@ -77,7 +77,7 @@ class SearchForm(forms.Form):
         data = super().clean() or {}
         data["time_zone"] = data.get("time_zone") or self.agent.time_zone
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("The To date is before the From date."))
+            self.add_error("date_to", TO_BEFORE_FROM)
         return data
 
 
@@ -100,7 +100,7 @@ class RangeForm(forms.Form):
         end = data.get("date_to") or self.today
         start = data.get("date_from") or end - timedelta(days=self.DEFAULT_DAYS - 1)
         if start > end:
-            self.add_error("date_to", _("The To date is before the From date."))
+            self.add_error("date_to", TO_BEFORE_FROM)
         elif (end - start).days + 1 > self.MAX_DAYS:
             self.add_error("date_from", _("Choose at most %(days)s days at a time.") % {"days": self.MAX_DAYS})
         data["date_from"], data["date_to"] = start, end

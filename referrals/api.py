@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, StrictInt
+from pydantic import AfterValidator, BeforeValidator, StrictInt
 from pydantic_core import PydanticCustomError
 
 from agents.models import Agent
 from hod.api import REFUSALS, BodyIn, DetailOut, FieldError, TokenAuth
-from lib.dates import FIRST_DAY, LAST_DAY
+from lib.dates import FIRST_DAY, LAST_DAY, TO_BEFORE_FROM
 from referrals import services
 from referrals.models import Offer, Referral
 from routing import actions
@@ -103,11 +103,10 @@ class ListIn(Schema):
     )
 
 
-class SearchIn(ListIn):
+class SearchIn(ListIn, BodyIn):
     """The list's filters and a consumer's name, in a body: never in an address, which
-    proxies and servers write to their logs."""
+    proxies and servers write to their logs. A misspelt filter is refused, not ignored."""
 
-    model_config = ConfigDict(extra="forbid")  # a misspelt filter is refused, not ignored
     # JSON has numbers: `false` or "5" is refused, not taken for 0 or 5 (the address's
     # parameters are text, and parsed).
     limit: StrictInt = Field(100, json_schema_extra={"minimum": 1, "maximum": 500})
@@ -206,7 +205,7 @@ def _listing(request: HttpRequest, filters: ListIn, *, first_name: str = "", las
         raise FieldError("time_zone", _("unknown time zone"))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         # As the page says it: an empty list would read as "no referrals in that period".
-        raise FieldError("date_to", _("The To date is before the From date."))
+        raise FieldError("date_to", str(TO_BEFORE_FROM))
     if not 1 <= filters.limit <= 500:
         raise FieldError("limit", _("must be between 1 and 500"))
     if not 0 <= filters.offset <= MAX_OFFSET:
