@@ -24,8 +24,8 @@ def main() -> None:
     common.setup()
     offset = weekday_morning_offset()
     deadline = lay_offers(args.offers, 0.0, offset)
+    from hod.startup import warm_up
     from routing.actions import expire_due_offers
-    from routing.dispatcher import warm_up
 
     warm_up()  # as a dispatcher does before its loops: the URL configuration is not a re-route's cost
 

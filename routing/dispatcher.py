@@ -22,9 +22,9 @@ from functools import partial
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.urls import get_resolver
 from django.utils import timezone
 
+from hod.startup import warm_up
 from notifications import wake
 from notifications.delivery import Pacer, deliver_due
 from referrals.retention import erase_consumer_data
@@ -34,13 +34,6 @@ from routing.actions import close_stale_safety_net, expire_due_offers
 logger = logging.getLogger(__name__)
 BACKOFF = timedelta(seconds=60)
 LOOPS = ("routing", *settings.HOD_CHANNELS)
-
-
-def warm_up() -> None:
-    """Load before the first round what it would otherwise load while consumers wait: the
-    URL configuration (notices link to pages, and loading it imports every view: half a
-    second, which a burst of expiries right after a restart would add to every re-offer)."""
-    get_resolver().url_patterns  # noqa: B018 - read for its side effect, the import
 
 
 class Dispatcher:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gc
 import os
 import signal
 from types import FrameType
@@ -9,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from waitress.server import create_server  # type: ignore[import-untyped]
 
-from geo.zips import lookup
+from hod.startup import settle
 from hod.wsgi import application
 from routing.dispatcher import start_in_thread
 
@@ -59,10 +58,9 @@ class Command(BaseCommand):
                 f"Cannot listen on {host}:{port} ({error.strerror or error}). If Help On Demand or "
                 f"another program already runs there, stop it or choose another port: PORT=8001 make run"
             ) from None
-        lookup("85004")  # load the ZIP index now, not on the first consumer's request
-        # Everything loaded so far (Django, the ZIP index) lives as long as the process: keep
-        # it out of the garbage collector's full passes, which otherwise walk it mid-request.
-        gc.freeze()
+        # Every view, the ZIP index and the translations loaded now, not on the first
+        # consumer's request, then kept out of the garbage collector's full passes.
+        settle()
         signal.signal(signal.SIGTERM, _stop_serving)
         dispatcher = None if options["no_dispatcher"] else start_in_thread()
         url = f"http://{host}:{port}"

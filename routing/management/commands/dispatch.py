@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gc
 import signal
 import threading
 from typing import Any
@@ -10,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from hod.startup import settle
 from routing.dispatcher import LOOPS, Dispatcher
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                     _("--loops: unknown loop %(names)s; choose from %(loops)s")
                     % {"names": ", ".join(unknown) or _("(none given)"), "loops": ", ".join(LOOPS)}
                 )
-        gc.freeze()  # Django and the ZIP index stay for the process's life: not for the GC to walk
+        settle()  # everything a round uses loaded now, and kept out of the GC's full passes
         stop = threading.Event()
 
         def request_stop(signum: int, frame: object) -> None:
