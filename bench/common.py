@@ -68,6 +68,13 @@ def reset_referrals() -> None:
         cursor.execute("UPDATE agents_agent SET paused_at = NULL WHERE paused_at IS NOT NULL")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process on this machine so far (Linux: /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_insert_baseline(n: int = 2000) -> float:
     """Median seconds for one single-row INSERT + COMMIT, on its own connection."""
     import psycopg

@@ -34,13 +34,7 @@ from expiry import weekday_morning_offset
 
 BASE_PORT = 8790
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+SETTLED_AFTER = 5  # seconds: the p99 also given without the start of the run
 
 
 def machine_seconds() -> float:
@@ -74,7 +68,12 @@ def start_servers(web: int, offset: float, threads: int, dispatcher: bool = True
         for i in range(web)
     ]
     if dispatcher:
-        procs.append(subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env, stdout=subprocess.PIPE
+            )
+        )
+        procs[-1].stdout.readline()  # type: ignore[union-attr] # "ready": loaded, its start-up not in the run
     for i in range(web):
         for _ in range(200):
             try:
@@ -85,6 +84,20 @@ def start_servers(web: int, offset: float, threads: int, dispatcher: bool = True
             except OSError:
                 time.sleep(0.1)
     return procs
+
+
+def worst_seconds(dues: list[float], latencies: list[float], started: float, count: int = 3) -> str:
+    """The seconds of the run (by when their requests were due) with the most requests over
+    the target: a tail made in one stall (a checkpoint, a pause) shows as one bad second; a
+    tail made by queueing, as many."""
+    late: dict[int, list[float]] = {}
+    for due, latency in zip(dues, latencies, strict=True):
+        late.setdefault(int(due - started), []).append(latency)
+    ranked = sorted(late.items(), key=lambda item: -sum(latency > 0.05 for latency in item[1]))[:count]
+    return "; ".join(
+        f"s{second}: {sum(lat > 0.05 for lat in lats)} of {len(lats)} over 50 ms, worst {max(lats) * 1000:.0f} ms"
+        for second, lats in ranked
+    )
 
 
 def payloads(n: int) -> list[bytes]:
@@ -133,6 +146,7 @@ def main() -> None:
     procs = start_servers(args.web, offset, args.threads, dispatcher=not args.no_dispatcher)
     work: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
     latencies: list[float] = []
+    dues: list[float] = []  # when each request was due, in the order of `latencies`
     errors: list[str] = []
     lock = threading.Lock()
 
@@ -152,13 +166,14 @@ def main() -> None:
                 ok, response = False, exc
             with lock:
                 latencies.append(time.perf_counter() - due)
+                dues.append(due)
                 if not ok:
                     errors.append(str(getattr(response, "status", response)))
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(32)]
     for thread in threads:
         thread.start()
-    cpu_before = [cpu_seconds(proc.pid) for proc in procs]
+    cpu_before = [common.cpu_seconds(proc.pid) for proc in procs]
     machine_before, me_before = machine_seconds(), os.times()
     try:
         started = time.perf_counter()
@@ -173,7 +188,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-        cpu = [cpu_seconds(proc.pid) - before for proc, before in zip(procs, cpu_before, strict=True)]
+        cpu = [common.cpu_seconds(proc.pid) - before for proc, before in zip(procs, cpu_before, strict=True)]
         machine, me = machine_seconds() - machine_before, os.times()
     finally:
         for proc in procs:
@@ -186,6 +201,11 @@ def main() -> None:
         f"errors: {len(errors)} {sorted(set(errors))[:5]}"
     )
     common.report(f"intake over HTTP at {args.rate:g}/s", latencies, baseline, target_ms=50)
+    print(f"  slowest seconds of the run: {worst_seconds(dues, latencies, started)}")
+    settled = sorted(lat for due, lat in zip(dues, latencies, strict=True) if due - started >= SETTLED_AFTER)
+    if settled:
+        p50, p99 = settled[len(settled) // 2], settled[int(len(settled) * 0.99)]
+        print(f"  requests due after the first {SETTLED_AFTER} s: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
     parts = {
         "web": sum(cpu[: args.web]),
         "dispatcher": sum(cpu[args.web :]),

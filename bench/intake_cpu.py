@@ -14,6 +14,7 @@ import statistics
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import common
 from expiry import weekday_morning_offset
@@ -50,6 +51,12 @@ def environ(body: bytes) -> dict[str, object]:
         "wsgi.run_once": False,
         "wsgi.version": (1, 0),
     }
+
+
+def backend_pid(connection: Any) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
 
 
 def main() -> None:
@@ -102,16 +109,21 @@ def main() -> None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(40)
         pstats.Stats(profile).sort_stats("cumtime").print_stats(60)
         return
+    backend = backend_pid(connection)
+    backend_before = common.cpu_seconds(backend)
     cpu, wall = [], []
     for body in bodies[200:]:
         c0, w0 = time.process_time(), time.perf_counter()
         one(body)
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
+    backend_ms = (common.cpu_seconds(backend) - backend_before) / args.n * 1000
+    same = backend_pid(connection) == backend
     bad = [s for s in statuses if not s.startswith("201")]
     print(
         f"{args.n} intakes in-process: CPU p50 {statistics.median(cpu) * 1000:.2f} ms, "
         f"mean {statistics.fmean(cpu) * 1000:.2f} ms; wall p50 {statistics.median(wall) * 1000:.2f} ms; "
+        f"PostgreSQL backend {backend_ms:.2f} ms CPU a request{'' if same else ' (the connection changed: partial)'}; "
         f"not 201: {len(bad)} {sorted(set(bad))[:3]}"
     )
 

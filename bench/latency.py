@@ -65,9 +65,12 @@ def main() -> None:
             "HOD_SMS_PER_SECOND": "100",
             "HOD_EMAIL_PER_SECOND": "100",
         }
-        dispatcher = subprocess.Popen([sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env)
+        dispatcher = subprocess.Popen(
+            [sys.executable, "bench/dispatch_at.py", str(offset)], cwd=common.ROOT, env=env, stdout=subprocess.PIPE
+        )
         try:
-            time.sleep(3)  # the dispatcher starts and begins listening
+            dispatcher.stdout.readline()  # type: ignore[union-attr] # "ready"
+            time.sleep(1)  # and listening
             rnd = random.Random(11)
             from agents.demo import POPULATION, _places_by_state
             from eligibility.services import served_states
