@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from hod.startup import settle
 from routing.dispatcher import LOOPS, Dispatcher
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -33,13 +36,15 @@ class Command(BaseCommand):
                     _("--loops: unknown loop %(names)s; choose from %(loops)s")
                     % {"names": ", ".join(unknown) or _("(none given)"), "loops": ", ".join(LOOPS)}
                 )
-        settle()  # everything a round uses loaded now, and kept out of the GC's full passes
         stop = threading.Event()
 
         def request_stop(signum: int, frame: object) -> None:
             self.stdout.write("stopping after the current round…")
             stop.set()
 
+        # Stoppable from the start: a stop asked while it loads ends it cleanly, before any round.
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        logger.info("dispatcher starting: loading what its rounds use")
+        settle()  # everything a round uses loaded now, and kept out of the GC's full passes
         Dispatcher().loop(stop, loops)
