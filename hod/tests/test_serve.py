@@ -160,3 +160,31 @@ def test_everything_a_request_needs_is_loaded_before_the_first_one(tmp_path: Pat
     assert ran.returncode == 0, ran.stderr
     seen = json.loads(next(line for line in ran.stdout.splitlines() if line.startswith("{")))
     assert seen == {"views": True, "views_frozen": True, "catalogs": ["en", "es"]}
+
+
+def test_told_to_stop_while_it_loads_it_stops_cleanly(tmp_path: Path) -> None:
+    """A service manager may stop it at any moment after it says it is starting, even in
+    the second or so it loads before serving: it then ends with success, having served
+    nothing, instead of dying of the signal."""
+    server = subprocess.Popen(
+        SERVE,
+        cwd=ROOT,
+        env=deployment_env(tmp_path, PORT=str(free_port()), LOG_LEVEL="INFO"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        seen = []
+        for line in server.stderr:
+            seen.append(line)
+            if "web server starting" in line:
+                break
+        assert seen and "web server starting" in seen[-1], "".join(seen)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err
+    assert out.splitlines()[-1] == "Help On Demand stopped."
+    assert "Traceback" not in err

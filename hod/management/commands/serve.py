@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from types import FrameType
@@ -12,6 +13,7 @@ from hod.startup import settle
 from hod.wsgi import application
 from routing.dispatcher import start_in_thread
 
+logger = logging.getLogger(__name__)
 HIGHEST_PORT = 65_535
 # How long a stopping server lets its dispatcher finish the round it is in.
 DISPATCHER_GRACE_SECONDS = 30
@@ -58,10 +60,16 @@ class Command(BaseCommand):
                 f"Cannot listen on {host}:{port} ({error.strerror or error}). If Help On Demand or "
                 f"another program already runs there, stop it or choose another port: PORT=8001 make run"
             ) from None
-        # Every view, the ZIP index and the translations loaded now, not on the first
-        # consumer's request, then kept out of the garbage collector's full passes.
-        settle()
         signal.signal(signal.SIGTERM, _stop_serving)
+        logger.info("web server starting: loading what requests use")
+        try:
+            # Every view, the ZIP index and the translations loaded now, not on the first
+            # consumer's request, then kept out of the garbage collector's full passes.
+            settle()
+        except KeyboardInterrupt:  # Ctrl+C or SIGTERM while loading: nothing was served yet
+            server.close()
+            self.stdout.write("Help On Demand stopped.")
+            return
         dispatcher = None if options["no_dispatcher"] else start_in_thread()
         url = f"http://{host}:{port}"
         self.stdout.write(
