@@ -60,23 +60,23 @@ class Command(BaseCommand):
                 f"Cannot listen on {host}:{port} ({error.strerror or error}). If Help On Demand or "
                 f"another program already runs there, stop it or choose another port: PORT=8001 make run"
             ) from None
-        signal.signal(signal.SIGTERM, _stop_serving)
-        logger.info("web server starting: loading what requests use")
+        dispatcher = None
         try:
+            # From here a stop (SIGTERM as Ctrl+C) may come at any moment, the log line included.
+            signal.signal(signal.SIGTERM, _stop_serving)
+            logger.info("web server starting: loading what requests use")
             # Every view, the ZIP index and the translations loaded now, not on the first
             # consumer's request, then kept out of the garbage collector's full passes.
             settle()
-        except KeyboardInterrupt:  # Ctrl+C or SIGTERM while loading: nothing was served yet
+            dispatcher = None if options["no_dispatcher"] else start_in_thread()
+            url = f"http://{host}:{port}"
+            self.stdout.write(
+                f"Help On Demand is running on {url}/ (consumer page), {url}/admin/ (operators), "
+                f"{url}/api/docs (API). Press Ctrl+C to stop."
+            )
+            server.run()  # until SIGINT or SIGTERM; returns once the requests in progress are answered
+        except KeyboardInterrupt:  # stopped before it served: nothing in progress to finish
             server.close()
-            self.stdout.write("Help On Demand stopped.")
-            return
-        dispatcher = None if options["no_dispatcher"] else start_in_thread()
-        url = f"http://{host}:{port}"
-        self.stdout.write(
-            f"Help On Demand is running on {url}/ (consumer page), {url}/admin/ (operators), "
-            f"{url}/api/docs (API). Press Ctrl+C to stop."
-        )
-        server.run()  # until SIGINT or SIGTERM; returns once the requests in progress are answered
         if dispatcher is not None:
             thread, stop = dispatcher
             stop.set()  # the round in progress ends; its work is committed or rolled back whole
