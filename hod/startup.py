@@ -2,10 +2,11 @@
 
 Django loads much on first use: the URL configuration imports every view, the API builds
 its schemas, each language's translations are read from disk. Left to the first request,
-that is half a second a consumer waits, and requests arriving meanwhile queue behind it.
-And what is loaded after `gc.freeze()` stays in the garbage collector's reach: a web server
-at 100 requests a second then ran a full collection every ten seconds or so, 20-40 ms of CPU
-with every request thread of the process stopped; loaded first and frozen, none in a run.
+that was 0.25-0.43 s a consumer waited (`bench/first_request.py`), with requests arriving
+meanwhile queued behind. And what is loaded after `gc.freeze()` stays in the garbage
+collector's reach: a web server at 100 requests a second then ran a full collection every
+10-12 s, 12-39 ms of CPU with every request thread of the process stopped; loaded first and
+frozen, none once it serves (`BENCH_GC=1 bench/intake.py`).
 """
 
 from __future__ import annotations
