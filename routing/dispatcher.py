@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from hod.startup import warm_up
 from notifications import wake
 from notifications.delivery import Pacer, deliver_due
 from referrals.retention import erase_consumer_data
@@ -69,9 +68,10 @@ class Dispatcher:
     def loop(self, stop: threading.Event, loops: Collection[str] = ()) -> None:
         """Run each loop (`routing` and one per channel; all when `loops` is empty) in its own
         thread until `stop` is set. A deployment may run routing and delivery in separate
-        processes, so that a burst of expiries never shares a core with its own messages."""
+        processes, so that a burst of expiries never shares a core with its own messages.
+        The process has loaded what the rounds use before (`hod.startup.settle`, called by
+        `serve` and `dispatch`)."""
         loops = loops or LOOPS
-        warm_up()
         logger.info("dispatcher started: %s", ", ".join(loops))
         threads = []
         if "routing" in loops:

@@ -118,8 +118,8 @@ def _healthy(port: int) -> bool:
 
 
 # Run in a process of its own, where nothing is loaded yet: the server is asked to start,
-# and what it has loaded is looked at the moment it would begin answering (waitress, outside
-# this project, stands in for by a server whose `run` only looks).
+# and what it has loaded is looked at the moment it would begin answering (in place of
+# waitress, which is not this project's, a server whose `run` only looks).
 LOADED_BEFORE_SERVING = """
 import gc, json, sys
 import django
