@@ -73,6 +73,13 @@ CLIPPED_CHOICES = """() => [...document.querySelectorAll('#referral-rows select'
 }).map(list => list.name)"""
 
 
+# The chart's date labels as drawn: size on the screen in pixels, left and right edges.
+CHART_DATES = """() => [...document.querySelectorAll('.chart > svg text')].map(text => {
+    const box = text.getBoundingClientRect();
+    return [parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a, box.left, box.right];
+})"""
+
+
 @pytest.mark.parametrize("window", ["phone", "desktop"])
 def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, server_clock: None, window: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -144,6 +151,10 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     page.get_by_role("link", name="View Metrics").click()
     page.wait_for_selector("svg[role=img]")
     assert page.locator("dl.tiles").inner_text().split("\n")[:2] == ["Referrals received", "2"]
+    # The dates under the bars read at 12 px or more on a phone too (9 px before), with space between them.
+    dates = page.evaluate(CHART_DATES)
+    assert len(dates) == 6 and min(size for size, _left, _right in dates) >= 12, dates
+    assert all(left[2] + 4 <= right[1] for left, right in zip(dates, dates[1:], strict=False)), dates
     page.screenshot(path=str(SHOTS / f"metrics-{window}.png"), full_page=True)
     page.get_by_role("link", name="Export Metrics").click()
     page.select_option("#id_format", "xlsx")
@@ -181,6 +192,13 @@ def test_the_portal_in_spanish_on_a_phone(live_server: Any, browser: Browser, se
     for value in ("in_progress", "not_good", "completed"):  # the Spanish choices are the longest
         status.select_option(value)
         assert page.evaluate(CLIPPED_CHOICES) == [], value
+    # Most of a year, charted by week, with Spanish dates: each reads, none runs into the next.
+    page.goto(f"{live_server.url}/metrics/?date_from=2026-01-01&date_to=2026-11-23")
+    dates = page.evaluate(CHART_DATES)
+    assert page.locator(".chart > svg text").all_text_contents()[:2] == ["29 dic", "23 feb"], dates
+    assert min(size for size, _left, _right in dates) >= 12, dates
+    assert all(left[2] + 4 <= right[1] for left, right in zip(dates, dates[1:], strict=False)), dates
+    page.screenshot(path=str(SHOTS / "metrics-phone-es.png"), full_page=True)
     page.context.close()
 
 

@@ -82,7 +82,8 @@ def test_view_metrics_counts_the_days_referrals_and_draws_them(day: Any) -> None
     assert not any(name in page for name in ("Carmen", "Lupe", "Vero", "555-0"))
     client.cookies["django_language"] = "es"
     spanish = client.get("/metrics/").content.decode()
-    assert '<th scope="row">23 Nov</th><td>3</td><td>1</td><td>1</td>' in spanish  # the day first, as Spanish has it
+    # The day first and the month in lower case, as Spanish writes them ("23 Nov" before).
+    assert '<th scope="row">23 nov</th><td>3</td><td>1</td><td>1</td>' in spanish
     assert "<dt>Respuesta mediana</dt><dd>2 min</dd>" in spanish
     # The range's date inputs hold ISO dates in Spanish too: a browser shows no other form.
     assert re.findall(r'<input type="date" name="date_(?:from|to)" value="([^"]*)"', spanish) == [
