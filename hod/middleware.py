@@ -28,6 +28,28 @@ class SignedInPagesAreNotKeptMiddleware:
         return response
 
 
+class ApiMethodsAreRefusedInJsonMiddleware:
+    """A method an API address does not take (GET on intake, say) is answered 405 in the
+    API's own shape, `{"detail": …}` in the caller's language with the methods it does take,
+    not the framework's bare English text."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path_info.startswith("/api/"):
+            return response
+        allowed = ", ".join(sorted(method.strip() for method in response.get("Allow", "").split(",") if method.strip()))
+        detail = _("%(method)s is not allowed at this address; it takes %(allowed)s.") % {
+            "method": request.method,
+            "allowed": allowed,
+        }
+        refusal = JsonResponse({"detail": detail}, status=405)
+        refusal["Allow"] = allowed
+        return refusal
+
+
 class NullCharactersAreRefusedMiddleware:
     """A request whose address, query or form fields hold a null character is answered 400,
     naming the field, before any view runs. No person types one; PostgreSQL refuses it in

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "hod.middleware.SignedInPagesAreNotKeptMiddleware",
     # PostgreSQL refuses null characters in text: a request holding one is a 400, never a 500.
     "hod.middleware.NullCharactersAreRefusedMiddleware",
+    # The API's 405 is JSON like its other refusals (the framework's is plain English text).
+    "hod.middleware.ApiMethodsAreRefusedInJsonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 API = "/api/"
@@ -12,7 +13,9 @@ API = "/api/"
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API):
-        return JsonResponse({"detail": "Not Found"}, status=404)
+        return JsonResponse(
+            {"detail": _("This API has no such address: its endpoints are listed at /api/docs.")}, status=404
+        )
     return defaults.page_not_found(request, exception)
 
 
@@ -25,7 +28,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without a request context (no context processors, no database): the failure
     may be the database itself."""
     if request.path.startswith(API):
-        detail = "Internal server error. Retry with the same Idempotency-Key: it never creates a second referral."
+        detail = _("Internal server error. Retry with the same Idempotency-Key: it never creates a second referral.")
         return JsonResponse({"detail": detail}, status=500)
     return defaults.server_error(request)
 

@@ -36,11 +36,40 @@ def test_a_mistyped_address_gets_a_page_that_leads_somewhere(language: str, titl
     assert 'href="/referrals/"' in body  # agents find their way too
 
 
-def test_an_unknown_api_address_answers_json() -> None:
-    answer = Client().get("/api/v1/nothing-here")
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("en", "This API has no such address: its endpoints are listed at /api/docs."),
+        ("es", "Esta API no tiene esa dirección: sus direcciones se enumeran en /api/docs."),
+    ],
+)
+def test_an_unknown_api_address_answers_json_in_the_callers_language(language: str, detail: str) -> None:
+    answer = Client(headers={"accept-language": language}).get("/api/v1/nothing-here")
     assert answer.status_code == 404
     assert answer.headers["Content-Type"] == "application/json"
-    assert json.loads(answer.content) == {"detail": "Not Found"}
+    assert json.loads(answer.content) == {"detail": detail}  # "Not Found", in English, before
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("en", "GET is not allowed at this address; it takes POST."),
+        ("es", "GET no se admite en esta dirección; admite POST."),
+    ],
+)
+def test_a_method_an_api_address_does_not_take_answers_json_with_the_methods_it_does(
+    language: str, detail: str
+) -> None:
+    """Before: 405 with the text "Method not allowed", the one API answer that was not JSON."""
+    client = Client(headers={"accept-language": language})
+    answer = client.get("/api/v1/referrals")
+    assert answer.status_code == 405 and answer.headers["Content-Type"] == "application/json"
+    assert json.loads(answer.content) == {"detail": detail} and answer.headers["Allow"] == "POST"
+    both = client.delete("/api/v1/agent/availability", headers={"authorization": "Bearer no-such-token"})
+    assert both.status_code == 405 and both.headers["Allow"] == "GET, PUT"  # in order, whatever the framework's
+    assert not Referral.objects.exists()
+    # Pages keep the framework's answer: only the API speaks JSON.
+    assert Client().post("/healthz").headers["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize(
@@ -94,6 +123,9 @@ def test_an_api_failure_answers_json_with_what_to_do() -> None:
     answer = views.server_error(RequestFactory().post("/api/v1/referrals"))
     assert answer.status_code == 500
     assert json.loads(answer.content)["detail"].startswith("Internal server error. Retry with the same Idempotency-Key")
+    with translation.override("es"):
+        spanish = views.server_error(RequestFactory().post("/api/v1/referrals"))
+    assert json.loads(spanish.content)["detail"].startswith("Error interno del servidor. Vuelva a intentarlo")
 
 
 def test_a_request_for_another_host_gets_a_page_not_a_stack() -> None:
