@@ -51,7 +51,9 @@ class ReferralAdmin(admin.ModelAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        referral = Referral.objects.filter(pk=object_id).first()
+        # The admin's own look-up: an address whose id is no number ("…/abc/change/") is "no
+        # such referral", as the admin says it, not a 500.
+        referral = self.get_object(request, object_id)
         if referral is not None:
             record(
                 "personal_data_viewed", at=timezone.now(), actor=actor_for_operator(request.user.pk), referral=referral
