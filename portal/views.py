@@ -313,11 +313,26 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
     elif today.on:
         text = _("Today's Availability is on: referrals stop at %(time)s.") % {"time": payload["stop_at"]}
     else:
-        text = _("Today's Availability is off: no referrals for the rest of today.")
+        text = _("Today's Availability is off: no referrals for the rest of today.") + _still_waiting(agent, now)
     if wants_json(request):
         return JsonResponse({"ok": True, "message": text, **payload})
     messages.success(request, text)
     return back(request)
+
+
+def _still_waiting(agent: Agent, now: datetime) -> str:
+    """The sentence that follows "no referrals" when referrals offered before still wait for
+    the agent's answer: they stay theirs, and unanswered they count as missed."""
+    waiting = services.waiting_for_answer(agent, now)
+    if not waiting:
+        return ""
+    return " " + ngettext(
+        "A referral offered to you before still waits for your answer: accept or reject it, "
+        "or it will count as missed.",
+        "%(count)s referrals offered to you before still wait for your answer: accept or reject them, "
+        "or they will count as missed.",
+        waiting,
+    ) % {"count": waiting}
 
 
 @require_POST
@@ -434,7 +449,9 @@ def out_of_office(request: HttpRequest, agent: Agent) -> HttpResponse:
         return render(request, "portal/out_of_office.html", {"agent": agent, "ooo": form, "confirm": True})
     data = form.cleaned_data
     OutOfOffice.objects.create(agent=agent, starts_at=data["starts_at"], ends_at=data["ends_at"])
-    messages.success(request, _("Out of Office saved. You will receive no referrals during it."))
+    now = timezone.now()
+    waiting = _still_waiting(agent, now) if data["starts_at"] <= now else ""
+    messages.success(request, _("Out of Office saved. You will receive no referrals during it.") + waiting)
     return redirect("availability_settings")
 
 

@@ -21,6 +21,7 @@ from referrals.models import (
     ContactResult,
     NotGoodReason,
     Offer,
+    OfferKind,
     Outcome,
     Referral,
     Status,
@@ -77,6 +78,14 @@ class Search:
     date_from: date | None = None
     date_to: date | None = None
     time_zone: str = "America/New_York"
+
+
+def waiting_for_answer(agent: Agent, now: datetime) -> int:
+    """Referrals offered to the agent whose 15 minutes still run. Switching Today's
+    Availability off or going out of office stops new referrals, not these: unanswered,
+    each becomes a missed referral (R-MISS-1). Safety-net notices never do, so they are not
+    counted."""
+    return Offer.objects.filter(agent=agent, kind=OfferKind.DIRECT, outcome=Outcome.PENDING, expires_at__gt=now).count()
 
 
 def offers_for(agent: Agent, search: Search) -> QuerySet[Offer]:

@@ -443,6 +443,45 @@ def test_switching_off_stops_referrals_for_the_rest_of_today(clock: Any) -> None
     assert availability.today(ana, WEEKDAY_MORNING + timedelta(days=1)).on
 
 
+def test_switching_off_with_a_referral_still_waiting_says_it_is_still_to_answer(clock: Any) -> None:
+    """Switching off stops new referrals, not the one offered a minute ago: unanswered, it
+    would count as missed and pause her, so the answer says so (it said nothing before)."""
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    offer = offered_to(ana)
+    answer = client.post("/availability/today/", {"on": "off"}, **JSON).json()
+    assert answer["message"] == (
+        "Today's Availability is off: no referrals for the rest of today. A referral offered to you before still "
+        "waits for your answer: accept or reject it, or it will count as missed."
+    )
+    assert Offer.objects.get(pk=offer.pk).outcome == Outcome.PENDING  # still hers to answer
+    client.cookies["django_language"] = "es"
+    spanish = client.post("/availability/today/", {"on": "off"}, **JSON).json()
+    assert "Una referencia que se le ofreció antes todavía espera su respuesta" in spanish["message"]
+    client.cookies["django_language"] = "en"
+    assert actions.reject(offer.pk, ana, WEEKDAY_MORNING) == "rejected"
+    again = client.post("/availability/today/", {"on": "off"}, **JSON).json()
+    assert again["message"] == "Today's Availability is off: no referrals for the rest of today."
+    # Its 15 minutes over, an offer no longer waits, whether or not the dispatcher has come by.
+    client.post("/availability/today/", {"on": "on"}, **JSON)
+    later = offered_to(ana)
+    clock.move_to(later.expires_at)
+    past = client.post("/availability/today/", {"on": "off"}, **JSON).json()
+    assert past["message"] == "Today's Availability is off: no referrals for the rest of today."
+
+
+def test_going_out_of_office_now_with_referrals_still_waiting_says_how_many(clock: Any) -> None:
+    ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
+    offered_to(ana), offered_to(ana)
+    form = {"starts_at": "2026-11-23T10:00", "no_end": "on", "confirm": "yes"}  # 10:00 in Phoenix: now
+    page = client.post("/availability/out-of-office/", form, follow=True).content.decode()
+    assert (
+        "Out of Office saved. You will receive no referrals during it. 2 referrals offered to you before still "
+        "wait for your answer: accept or reject them, or they will count as missed."
+    ) in page
+    later = client.post("/availability/out-of-office/", {**form, "starts_at": "2026-11-30T10:00"}, follow=True)
+    assert "Out of Office saved." in later.content.decode() and "still wait" not in later.content.decode()
+
+
 def test_switching_on_after_hours_starts_now_and_shows_the_stop_time(clock: Any) -> None:
     ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
     evening = WEEKDAY_MORNING + timedelta(hours=7, minutes=30)  # 17:30 in Phoenix, after hours
