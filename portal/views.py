@@ -308,25 +308,28 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
         messages.error(request, text)
         return back(request)
     payload = _today_payload(agent, today, now)
+    warning = "" if today.on else _still_waiting(agent, now)
     if today.on and today.runs_to_midnight(agent.time_zone, now):
         text = _("Today's Availability is on: referrals stop at midnight.")
     elif today.on:
         text = _("Today's Availability is on: referrals stop at %(time)s.") % {"time": payload["stop_at"]}
     else:
-        text = _("Today's Availability is off: no referrals for the rest of today.") + _still_waiting(agent, now)
+        text = " ".join(filter(None, [_("Today's Availability is off: no referrals for the rest of today."), warning]))
     if wants_json(request):
-        return JsonResponse({"ok": True, "message": text, **payload})
+        agent.refresh_from_db(fields=["paused_at"])  # switching on is also the way back after a pause
+        receiving = _preview(agent, now, today)  # the page's "You are receiving referrals…" line, anew
+        return JsonResponse({"ok": True, "message": text, "warning": warning, "receiving": receiving, **payload})
     messages.success(request, text)
     return back(request)
 
 
 def _still_waiting(agent: Agent, now: datetime) -> str:
     """The sentence that follows "no referrals" when referrals offered before still wait for
-    the agent's answer: they stay theirs, and unanswered they count as missed."""
+    the agent's answer ("" when none do): they stay theirs, and unanswered they count as missed."""
     waiting = services.waiting_for_answer(agent, now)
     if not waiting:
         return ""
-    return " " + ngettext(
+    return ngettext(
         "A referral offered to you before still waits for your answer: accept or reject it, "
         "or it will count as missed.",
         "%(count)s referrals offered to you before still wait for your answer: accept or reject them, "
@@ -451,7 +454,9 @@ def out_of_office(request: HttpRequest, agent: Agent) -> HttpResponse:
     OutOfOffice.objects.create(agent=agent, starts_at=data["starts_at"], ends_at=data["ends_at"])
     now = timezone.now()
     waiting = _still_waiting(agent, now) if data["starts_at"] <= now else ""
-    messages.success(request, _("Out of Office saved. You will receive no referrals during it.") + waiting)
+    messages.success(
+        request, " ".join(filter(None, [_("Out of Office saved. You will receive no referrals during it."), waiting]))
+    )
     return redirect("availability_settings")
 
 

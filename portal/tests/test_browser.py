@@ -135,6 +135,11 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     switch.click()
     page.wait_for_function("() => document.getElementById('today-switch').getAttribute('aria-checked') === 'false'")
     assert "Off" in switch.inner_text()
+    # Luis's referral, offered a moment ago, is still hers to answer: the page says so where she looks.
+    waiting = page.locator("#still-waiting")
+    assert waiting.is_visible() and "still waits for your answer" in waiting.inner_text()
+    # The page's own line follows the switch (it still said "receiving now" before).
+    assert page.inner_text("#eligibility").startswith("You will next receive referrals on ")
     switch.click()
     dialog = page.locator("#stop-dialog")
     dialog.wait_for(state="visible")
@@ -144,6 +149,8 @@ def test_an_agents_day_without_a_reload(live_server: Any, browser: Browser, serv
     page.screenshot(path=str(SHOTS / f"availability-popup-{window}.png"))
     page.get_by_role("button", name="OK").click()
     dialog.wait_for(state="hidden")
+    assert page.locator("#still-waiting").count() == 0  # on again: nothing to warn of
+    assert page.inner_text("#eligibility") == "You are receiving referrals now, until midnight."
     ana.refresh_from_db()
     assert ana.schedule.override_on is True
 

@@ -435,7 +435,10 @@ def test_switching_off_stops_referrals_for_the_rest_of_today(clock: Any) -> None
     ana, client = signed_in("Ana", languages=["es", "en"], weekly=OFFICE_HOURS)
     assert 'aria-checked="true"' in client.get("/referrals/").content.decode()
     answer = client.post("/availability/today/", {"on": "off"}, **JSON).json()
-    assert answer == {"ok": True, "on": False, "stop_at": "", "message": answer["message"]}
+    assert answer == {
+        "ok": True, "on": False, "stop_at": "", "message": answer["message"], "warning": "",
+        "receiving": "You will next receive referrals on Tuesday, November 24 at 8:00 AM.",
+    }  # fmt: skip
     assert "no referrals for the rest of today" in answer["message"]
     referral = request_referral(WEEKDAY_MORNING)
     assert not Offer.objects.filter(referral=referral, agent=ana, kind="direct").exists()
@@ -453,6 +456,7 @@ def test_switching_off_with_a_referral_still_waiting_says_it_is_still_to_answer(
         "Today's Availability is off: no referrals for the rest of today. A referral offered to you before still "
         "waits for your answer: accept or reject it, or it will count as missed."
     )
+    assert answer["warning"] == answer["message"].split("today. ")[1]  # shown on its own by the page's script
     assert Offer.objects.get(pk=offer.pk).outcome == Outcome.PENDING  # still hers to answer
     client.cookies["django_language"] = "es"
     spanish = client.post("/availability/today/", {"on": "off"}, **JSON).json()

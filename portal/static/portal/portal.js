@@ -130,6 +130,27 @@
         today.querySelector('input[name=on]').value = answer.on ? 'off' : 'on'
         today.dataset.on = answer.on ? '1' : '0'
         say(answer.message)
+        // Switched off with referrals still waiting for an answer: said where it is seen too.
+        const waiting = document.getElementById('still-waiting')
+        if (waiting) { waiting.remove() }
+        if (answer.warning) {
+          const alert = document.createElement('div')
+          alert.className = 'alert'
+          alert.id = 'still-waiting'
+          const text = document.createElement('p')
+          text.textContent = answer.warning
+          alert.appendChild(text)
+          live.after(alert)
+        }
+        // The page's own line on whether referrals reach the agent (Manage Referrals, Availability
+        // Settings) follows the switch: it said "receiving now" after switching off.
+        const line = document.getElementById('eligibility')
+        if (line && line.tagName === 'P') {
+          line.textContent = answer.receiving
+          line.className = answer.on ? 'status-ok' : 'status-off'
+        }
+        const preview = document.getElementById('preview')
+        if (preview) { preview.textContent = answer.receiving }
         const paused = document.getElementById('paused')
         if (answer.on && paused) { paused.remove() }
         if (answer.on && dialog) {
