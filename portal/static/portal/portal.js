@@ -133,7 +133,7 @@
         // Switched off with referrals still waiting for an answer: said where it is seen too.
         const waiting = document.getElementById('still-waiting')
         if (waiting) { waiting.remove() }
-        if (answer.warning) {
+        if (answer.warning && live) {
           const alert = document.createElement('div')
           alert.className = 'alert'
           alert.id = 'still-waiting'
