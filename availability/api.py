@@ -22,6 +22,7 @@ from availability.models import OutOfOffice
 from hod.api import REFUSALS, BodyIn, DetailOut, FieldError, TokenAuth
 from lib.dates import OUTSIDE_CALENDAR, in_utc
 from referrals.api import current_agent
+from referrals.services import waiting_for_answer
 
 router = Router(tags=["agent"], auth=TokenAuth())
 HH_MM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -36,6 +37,10 @@ class AvailabilityOut(Schema):
     stop_at: datetime | None = Field(description="When on: when referrals stop today, if before midnight or at it.")
     next_at: datetime | None = Field(
         description="When off: when referrals would next reach you with these settings, within 8 days; else null."
+    )
+    waiting_for_answer: int = Field(
+        description="Referrals offered to you whose 15 minutes still run. Switching off or going out of office stops "
+        "new referrals, not these: unanswered, each counts as missed."
     )
 
 
@@ -62,6 +67,7 @@ def _out(agent: Agent, now: datetime) -> AvailabilityOut:
         reason=today.reason,
         stop_at=_utc(today.stop_at),
         next_at=None if today.on else _utc(services.next_available(agent, now)),
+        waiting_for_answer=waiting_for_answer(agent, now),
     )
 
 

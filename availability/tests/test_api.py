@@ -11,7 +11,8 @@ from django.test import Client
 
 from availability import services
 from availability.models import OutOfOffice, Schedule
-from hod.testing import WEEKDAY_MORNING, make_agent
+from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
+from referrals.models import Offer, Outcome
 from referrals.tests.test_agent_api import with_token
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +36,39 @@ def put(headers: dict[str, str], body: object) -> tuple[int, dict[str, object]]:
 def test_the_app_reads_and_switches_todays_availability(ana):
     agent, headers, _clock = ana
     now = Client().get(URL, headers=headers).json()
-    assert now == {"on": True, "reason": None, "stop_at": "2026-11-24T00:00:00Z", "next_at": None}  # 17:00 Phoenix
+    assert now == {
+        "on": True, "reason": None, "stop_at": "2026-11-24T00:00:00Z", "next_at": None, "waiting_for_answer": 0,
+    }  # 17:00 Phoenix  # fmt: skip
 
     assert put(headers, {"on": False}) == (
         200,
-        {"on": False, "reason": "switched_off_today", "stop_at": None, "next_at": "2026-11-24T15:00:00Z"},
-    )  # tomorrow 08:00 in Phoenix
+        {
+            "on": False, "reason": "switched_off_today", "stop_at": None, "next_at": "2026-11-24T15:00:00Z",
+            "waiting_for_answer": 0,
+        },
+    )  # tomorrow 08:00 in Phoenix  # fmt: skip
     assert put(headers, {"on": True, "stop_at": "15:30"}) == (
         200,
-        {"on": True, "reason": None, "stop_at": "2026-11-23T22:30:00Z", "next_at": None},
+        {"on": True, "reason": None, "stop_at": "2026-11-23T22:30:00Z", "next_at": None, "waiting_for_answer": 0},
     )
     schedule = Schedule.objects.get(agent=agent)
     assert (schedule.override_on, schedule.override_until.isoformat()) == (True, "2026-11-23T22:30:00+00:00")
+
+
+def test_switching_off_with_a_referral_waiting_tells_the_app_it_is_still_to_answer(ana):
+    """The app's switch, like the portal's: off stops new referrals, not the one offered a
+    moment ago, which unanswered would count as missed."""
+    agent, headers, clock = ana
+    # In Spanish, which Ana does not speak: the safety net emails her, and a notice never counts as missed.
+    notice = Offer.objects.get(referral=request_referral(WEEKDAY_MORNING), agent=agent, kind="safety_net")
+    assert notice.outcome == Outcome.PENDING and put(headers, {"on": True})[1]["waiting_for_answer"] == 0
+    referral = request_referral(WEEKDAY_MORNING, language="en")
+    offer = Offer.objects.get(referral=referral, agent=agent, outcome=Outcome.PENDING, kind="direct")
+    status, answer = put(headers, {"on": False})
+    assert status == 200 and answer["on"] is False and answer["waiting_for_answer"] == 1
+    assert Offer.objects.get(pk=offer.pk).outcome == Outcome.PENDING
+    clock.move_to(offer.expires_at)  # its 15 minutes over: no longer waiting, swept or not
+    assert Client().get(URL, headers=headers).json()["waiting_for_answer"] == 0
 
 
 def test_a_bad_switch_names_what_is_wrong_and_changes_nothing(ana):
