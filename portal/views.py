@@ -349,6 +349,9 @@ def resume(request: HttpRequest, agent: Agent) -> HttpResponse:
 
 def _preview(agent: Agent, now: datetime, today: availability.Today | None = None) -> str:
     """In words, when the agent will next receive referrals (`today`: when the caller has it)."""
+    if not agent.eligible:  # suspended, unlicensed, unregistered…: no hours bring referrals
+        reasons = "; ".join(str(REASONS.get(code, code)) for code in agent.ineligibility)
+        return _("You are not receiving referrals, because: %(reasons)s") % {"reasons": reasons}
     if agent.paused_at is not None:
         return _("Your referrals are paused after a missed referral: resume them to receive referrals again.")
     today = today or availability.today(agent, now)

@@ -357,6 +357,12 @@ def test_a_suspended_or_ineligible_agent_is_told_why_on_sign_in(ana: Agent) -> N
     client.post("/accounts/login/", {"login": "anareyes", "password": PASSWORD})
     page = client.get("/referrals/").content.decode()
     assert "You are not receiving referrals, because:" in page and "Your participation is suspended." in page
+    # Availability Settings says so too, not "You are receiving referrals now" by her hours (it did).
+    settings_page = client.get("/availability/").content.decode()
+    assert "You are not receiving referrals, because: Your participation is suspended." in settings_page
+    assert "You are receiving referrals now" not in settings_page
+    switched = client.post("/availability/today/", {"on": "on"}, headers={"accept": "application/json"}).json()
+    assert switched["receiving"] == "You are not receiving referrals, because: Your participation is suspended."
 
 
 def test_passkey_sign_in_and_enrolment_are_offered(ana: Agent) -> None:
