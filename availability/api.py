@@ -31,8 +31,9 @@ HH_MM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 class AvailabilityOut(Schema):
     on: bool = Field(description="Referrals reach you now.")
     reason: str | None = Field(
-        description="When off, why: paused_after_miss, switched_off_today, past_stop_time, day_off, outside_hours, "
-        "on_break or out_of_office."
+        description="When off, why: not_eligible (suspended, or no longer licensed or registered: Manage Referrals "
+        "says which), paused_after_miss, switched_off_today, past_stop_time, day_off, outside_hours, on_break or "
+        "out_of_office."
     )
     stop_at: datetime | None = Field(description="When on: when referrals stop today, if before midnight or at it.")
     next_at: datetime | None = Field(
@@ -61,13 +62,16 @@ def _utc(at: datetime | None) -> datetime | None:
 
 
 def _out(agent: Agent, now: datetime) -> AvailabilityOut:
+    waiting = waiting_for_answer(agent, now)
+    if not agent.eligible:  # no hours bring referrals: "on" said they reached a suspended agent
+        return AvailabilityOut(on=False, reason="not_eligible", stop_at=None, next_at=None, waiting_for_answer=waiting)
     today = services.today(agent, now)
     return AvailabilityOut(
         on=today.on,
         reason=today.reason,
         stop_at=_utc(today.stop_at),
         next_at=None if today.on else _utc(services.next_available(agent, now)),
-        waiting_for_answer=waiting_for_answer(agent, now),
+        waiting_for_answer=waiting,
     )
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 
 from availability import services
 from availability.models import OutOfOffice, Schedule
+from eligibility.services import refresh_agent
 from hod.testing import WEEKDAY_MORNING, make_agent, request_referral
 from referrals.models import Offer, Outcome
 from referrals.tests.test_agent_api import with_token
@@ -69,6 +70,16 @@ def test_switching_off_with_a_referral_waiting_tells_the_app_it_is_still_to_answ
     assert Offer.objects.get(pk=offer.pk).outcome == Outcome.PENDING
     clock.move_to(offer.expires_at)  # its 15 minutes over: no longer waiting, swept or not
     assert Client().get(URL, headers=headers).json()["waiting_for_answer"] == 0
+
+
+def test_a_suspended_agent_is_told_referrals_do_not_reach_them_whatever_the_switch(ana):
+    agent, headers, _clock = ana
+    agent.suspended_at = WEEKDAY_MORNING
+    agent.save(update_fields=["suspended_at"])
+    refresh_agent(agent, WEEKDAY_MORNING)
+    off = {"on": False, "reason": "not_eligible", "stop_at": None, "next_at": None, "waiting_for_answer": 0}
+    assert Client().get(URL, headers=headers).json() == off  # "on": true by her hours, before
+    assert put(headers, {"on": True}) == (200, off)
 
 
 def test_a_bad_switch_names_what_is_wrong_and_changes_nothing(ana):
