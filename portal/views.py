@@ -343,7 +343,9 @@ def _still_waiting(agent: Agent, now: datetime) -> str:
 def resume(request: HttpRequest, agent: Agent) -> HttpResponse:
     """R-MISS-4: one click after a miss, and referrals reach the agent again."""
     if availability.resume(agent, timezone.now()):
-        messages.success(request, _("Welcome back: referrals reach you again.") + " " + _preview(agent, timezone.now()))
+        # Back from a pause, but a suspension still holds: no "referrals reach you again".
+        welcome = _("Welcome back: referrals reach you again.") if agent.eligible else ""
+        messages.success(request, " ".join(filter(None, [welcome, _preview(agent, timezone.now())])))
     return back(request)
 
 

@@ -216,3 +216,7 @@ def test_the_suspended_agent_sees_why_on_their_pages():
     page = client.get("/referrals/").content.decode()
     assert "You are not receiving referrals, because:" in page
     assert "Your participation is suspended because you missed referrals too often." in page
+    # Paused by the last miss too: resuming ends the pause, and says the suspension still holds.
+    back = client.post("/availability/resume/", follow=True).content.decode()
+    assert "Welcome back: referrals reach you again." not in back  # it said so, suspended
+    assert "You are not receiving referrals, because: Your participation is suspended because" in back
