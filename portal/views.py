@@ -315,10 +315,13 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
         text = _("Today's Availability is on: referrals stop at %(time)s.") % {"time": payload["stop_at"]}
     else:
         text = " ".join(filter(None, [_("Today's Availability is off: no referrals for the rest of today."), warning]))
+    if today.on and not agent.eligible:  # the switch is theirs, but a suspension still holds
+        text += " " + _preview(agent, now, today)
     if wants_json(request):
         agent.refresh_from_db(fields=["paused_at"])  # switching on is also the way back after a pause
         receiving = _preview(agent, now, today)  # the page's "You are receiving referrals…" line, anew
-        return JsonResponse({"ok": True, "message": text, "warning": warning, "receiving": receiving, **payload})
+        answer = {"ok": True, "message": text, "warning": warning, "receiving": receiving, "eligible": agent.eligible}
+        return JsonResponse({**answer, **payload})
     messages.success(request, text)
     return back(request)
 

@@ -363,6 +363,10 @@ def test_a_suspended_or_ineligible_agent_is_told_why_on_sign_in(ana: Agent) -> N
     assert "You are receiving referrals now" not in settings_page
     switched = client.post("/availability/today/", {"on": "on"}, headers={"accept": "application/json"}).json()
     assert switched["receiving"] == "You are not receiving referrals, because: Your participation is suspended."
+    # Switched on, the answer does not stop at "referrals stop at midnight", and the page's script
+    # opens no "Referrals are on" dialog.
+    assert switched["message"].endswith("You are not receiving referrals, because: Your participation is suspended.")
+    assert switched["on"] is True and switched["eligible"] is False
 
 
 def test_passkey_sign_in_and_enrolment_are_offered(ana: Agent) -> None:

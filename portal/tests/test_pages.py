@@ -437,7 +437,7 @@ def test_switching_off_stops_referrals_for_the_rest_of_today(clock: Any) -> None
     answer = client.post("/availability/today/", {"on": "off"}, **JSON).json()
     assert answer == {
         "ok": True, "on": False, "stop_at": "", "message": answer["message"], "warning": "",
-        "receiving": "You will next receive referrals on Tuesday, November 24 at 8:00 AM.",
+        "receiving": "You will next receive referrals on Tuesday, November 24 at 8:00 AM.", "eligible": True,
     }  # fmt: skip
     assert "no referrals for the rest of today" in answer["message"]
     referral = request_referral(WEEKDAY_MORNING)

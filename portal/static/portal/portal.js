@@ -153,7 +153,7 @@
         if (preview) { preview.textContent = answer.receiving }
         const paused = document.getElementById('paused')
         if (answer.on && paused) { paused.remove() }
-        if (answer.on && dialog) {
+        if (answer.on && answer.eligible && dialog) {
           document.getElementById('stop-time').textContent = answer.stop_at
           dialog.showModal()
         }
