@@ -318,8 +318,8 @@ def switch_today(request: HttpRequest, agent: Agent) -> HttpResponse:
     if today.on and not agent.eligible:  # the switch is theirs, but a suspension still holds
         text += " " + _preview(agent, now, today)
     if wants_json(request):
-        agent.refresh_from_db(fields=["paused_at"])  # switching on is also the way back after a pause
-        receiving = _preview(agent, now, today)  # the page's "You are receiving referrals…" line, anew
+        # The page's "You are receiving referrals…" line, anew (switching on also ended any pause).
+        receiving = _preview(agent, now, today)
         answer = {"ok": True, "message": text, "warning": warning, "receiving": receiving, "eligible": agent.eligible}
         return JsonResponse({**answer, **payload})
     messages.success(request, text)
