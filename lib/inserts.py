@@ -9,7 +9,7 @@ every column without a database default must be given.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache, partial
 from typing import Any, TypeVar
 
@@ -24,9 +24,13 @@ def _fields(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
     return {field.attname: field for field in model._meta.concrete_fields}
 
 
-def insert(model: type[models.Model], *, returning_pk: bool = False, **values: Any) -> Any:
+def insert(
+    model: type[models.Model], *, returning_pk: bool = False, along: tuple[str, list[Any]] | None = None, **values: Any
+) -> Any:
     """INSERT one row of `model` (values by attribute name: `referral_id`, not `referral`);
-    returns its primary key when asked (PostgreSQL and SQLite ≥ 3.35 both have RETURNING)."""
+    returns its primary key when asked (PostgreSQL and SQLite ≥ 3.35 both have RETURNING).
+    `along`: PostgreSQL's data-modifying WITH clauses and their parameters, run in the same
+    statement (one round trip instead of two)."""
     fields = _fields(model)
     names = tuple(values)
     key = (model, names, returning_pk, connection.vendor)
@@ -42,6 +46,8 @@ def insert(model: type[models.Model], *, returning_pk: bool = False, **values: A
         _statements[key] = sql
     prepare = _preparers(model, connection.vendor)
     params = [prepare[name](values[name]) for name in names]
+    if along is not None:
+        sql, params = f"WITH {along[0]} {sql}", [*along[1], *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0] if returning_pk else None
@@ -50,11 +56,12 @@ def insert(model: type[models.Model], *, returning_pk: bool = False, **values: A
 M = TypeVar("M", bound=models.Model)
 
 
-def add(instance: M) -> M:
+def add(instance: M, *, along: tuple[str, list[Any]] | None = None) -> M:
     """INSERT a new model instance (every concrete field as it stands, defaults applied by
-    the constructor) and give it its primary key, like `save()` for a new row."""
+    the constructor) and give it its primary key, like `save()` for a new row. `along`: as
+    for `insert`."""
     values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields if not f.primary_key}
-    instance.pk = insert(type(instance), returning_pk=True, **values)
+    instance.pk = insert(type(instance), returning_pk=True, along=along, **values)
     instance._state.adding = False
     return instance
 
@@ -162,3 +169,31 @@ def add_all(instances: list[M]) -> list[M]:
         instance.pk = key
         instance._state.adding = False
     return instances
+
+
+def add_together(*groups: Sequence[models.Model]) -> None:
+    """`add_all` of each group (new instances of one model each) in a single statement on
+    PostgreSQL, each group's INSERT a WITH clause: one round trip where there was one per
+    table (intake writes its events and messages so). Groups of more than a handful of rows,
+    and other databases, get `add_all` each."""
+    groups = tuple(group for group in groups if group)
+    if connection.vendor != "postgresql" or len(groups) < 2 or any(len(group) > FEW for group in groups):
+        for group in groups:
+            add_all(list(group))
+        return
+    clauses, keys, params = [], [], []
+    for i, group in enumerate(groups):
+        model = type(group[0])
+        columns = _columns(model)
+        clauses.append(f"t{i} AS ({_values_sql(model, len(group))})")
+        # Keys drawn from the sequence row by row, in the VALUES list's order.
+        pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+        keys.append(f"ARRAY(SELECT {pk} FROM t{i} ORDER BY {pk})")  # noqa: S608 - the model's own key column
+        params += [prepare(getattr(instance, name)) for instance in group for name, _, _, prepare in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(keys)}", params)
+        row = cursor.fetchone()
+    for group, group_keys in zip(groups, row, strict=True):
+        for instance, key in zip(group, group_keys, strict=True):
+            instance.pk = key
+            instance._state.adding = False

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 
 from agents.models import Agent
-from lib.inserts import add, add_all
+from lib.inserts import add, add_all, add_together
 from notifications import wake
 from notifications.models import Channel, Message, MessageState
 from referrals.models import Offer, Referral
@@ -85,10 +85,14 @@ def agent_notices(agent: Agent, template: str, data: dict[str, Any], now: dateti
     return save(agent_messages(agent, template, data, now))
 
 
-def save(messages: list[Message]) -> list[Message]:
-    """Put messages in the outbox in one statement, and wake the dispatchers at commit."""
+def save(messages: list[Message], *, along: list[Any] | None = None) -> list[Message]:
+    """Put messages in the outbox in one statement, and wake the dispatchers at commit.
+    `along`: new rows of another model (the step's events) written in the same statement."""
     if messages:
         wake.announce()
+    if along:
+        add_together(along, messages)
+        return messages
     return add_all(messages)
 
 

@@ -87,8 +87,7 @@ def route(
         return None
     rank = rank or Offer.objects.filter(referral=referral, kind=OfferKind.DIRECT).count() + 1
     offer, notices = _offer(referral, decision.chosen, rank, now)
-    add_all([*events, routed_event(referral, decision, offer, now, actor=actor)])
-    outbox.save([*notices, *messages])
+    outbox.save([*notices, *messages], along=[*events, routed_event(referral, decision, offer, now, actor=actor)])
     return offer
 
 
@@ -119,6 +118,11 @@ LAST_OFFERED_SQL = "UPDATE {table} SET last_offered_at = %s WHERE {key} = %s"
 LAST_OFFERED_BOTH_SQL = (
     "WITH agent AS (UPDATE agents_agent SET last_offered_at = %s WHERE id = %s) "
     "UPDATE eligibility_coverage SET last_offered_at = %s WHERE agent_id = %s"
+)
+# … and with the offer's own INSERT, as its WITH clauses.
+LAST_OFFERED_ALONG_SQL = (
+    "agent AS (UPDATE agents_agent SET last_offered_at = %s WHERE id = %s), "
+    "coverage AS (UPDATE eligibility_coverage SET last_offered_at = %s WHERE agent_id = %s)"
 )
 
 
@@ -153,8 +157,12 @@ def _offer(referral: Referral, candidate: Candidate, rank: int, now: datetime) -
     agent, not yet saved (the caller writes them with its other messages)."""
     offer = _new_offer(referral, candidate, rank, now)
     # Plain statements (lib.inserts): this runs for every consumer and every re-route.
-    add(offer)
-    _mark_offered(candidate.agent_id, now)
+    if connection.vendor == "postgresql":
+        at = connection.ops.adapt_datetimefield_value(now)
+        add(offer, along=(LAST_OFFERED_ALONG_SQL, [at, candidate.agent_id, at, candidate.agent_id]))
+    else:
+        add(offer)
+        _mark_offered(candidate.agent_id, now)
     if referral.status != Status.OFFERED:
         referral.status = Status.OFFERED
         referral.save(update_fields=["status"])
